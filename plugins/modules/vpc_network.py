@@ -1,0 +1,751 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: 99Tech platform engineering
+# Apache License 2.0 (see LICENSE)
+
+DOCUMENTATION = r"""
+---
+module: vpc_network
+short_description: Reconcile a whole VPC network (VPC, subnets, IGW, NAT, routes, S3 endpoint) in one call
+version_added: 1.0.0
+description:
+  - Creates, updates or deletes one VPC and everything that makes it a working network for the
+    trading platform - tiered subnets across availability zones, an internet gateway, NAT gateways
+    with their Elastic IPs, route tables and their associations, and a gateway endpoint for S3.
+  - The whole component is read with one batch of describe calls and only what differs is changed,
+    so a run that has nothing to do makes no write and costs one module invocation instead of one
+    per resource.
+  - Every resource is found again by the VPC's C(Name) tag and by names derived from it, never by
+    a state file. NAT gateways are created with a deterministic client token and their Elastic IPs
+    are tagged before use, so a run that died half-way and is run again creates no duplicate.
+  - Subnets in the VPC that are not in O(subnets) are left alone; NAT gateways this module created
+    and no longer wants (for example when O(nat_mode) goes from V(per_az) to V(single)) are deleted
+    after the routes have moved, and their Elastic IPs released.
+  - Supports check mode and diff mode; in check mode identifiers of resources that would be created
+    are returned as V(null).
+author:
+  - 99Tech platform engineering
+options:
+  name:
+    description:
+      - The VPC's C(Name) tag, and the prefix of every other resource's C(Name) tag
+        (C(<name>-public-<az>), C(<name>-nat-<az>), C(<name>-private-<az>) and so on).
+      - Must be unique among the region's VPCs.
+    type: str
+    required: true
+  cidr_block:
+    description:
+      - The VPC's primary IPv4 CIDR. Required with O(state=present).
+      - A VPC's primary CIDR cannot change; a different value for an existing VPC is an error.
+    type: str
+  subnets:
+    description:
+      - The subnets to have, one per tier and availability zone.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      cidr:
+        description: IPv4 CIDR of the subnet, inside O(cidr_block).
+        type: str
+        required: true
+      az:
+        description: Availability zone name, for example C(us-east-1a).
+        type: str
+        required: true
+      tier:
+        description:
+          - V(public) subnets route to the internet gateway and hold the NAT gateways and load balancers.
+          - V(private) subnets route to a NAT gateway; one route table per availability zone.
+          - V(data) subnets are isolated, with no route to the internet (databases, caches).
+        type: str
+        required: true
+        choices: [public, private, data]
+      tags:
+        description: Extra tags for this subnet, for example the EKS load balancer discovery tags.
+        type: dict
+        default: {}
+  nat_mode:
+    description:
+      - V(per_az) puts a NAT gateway in every availability zone's public subnet, each private route table
+        using its own zone's (production).
+      - V(single) puts one NAT gateway in the first public subnet for every private route table (cheaper).
+      - V(none) creates none and gives private subnets no default route.
+    type: str
+    default: single
+    choices: [none, single, per_az]
+  s3_endpoint:
+    description: Whether to have a gateway VPC endpoint for S3 on the private and data route tables.
+    type: bool
+    default: true
+  enable_dns_hostnames:
+    description: Whether instances get DNS host names (EKS needs it).
+    type: bool
+    default: true
+  state:
+    description:
+      - V(present) creates or updates; V(absent) deletes the VPC and everything listed above,
+        in dependency order (endpoints, NAT gateways and their Elastic IPs, route tables, subnets,
+        internet gateway, VPC).
+    type: str
+    default: present
+    choices: [present, absent]
+  wait:
+    description: Whether to wait for NAT gateways to become available (or deleted).
+    type: bool
+    default: true
+  wait_timeout:
+    description: How long to wait, in seconds.
+    type: int
+    default: 900
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: A three-AZ network with a NAT gateway per zone
+  ninetynine.trading_infra.vpc_network:
+    name: trading-prod
+    cidr_block: 10.0.0.0/16
+    nat_mode: per_az
+    subnets:
+      - {tier: public, az: us-east-1a, cidr: 10.0.160.0/24, tags: {kubernetes.io/role/elb: "1"}}
+      - {tier: private, az: us-east-1a, cidr: 10.0.0.0/19, tags: {kubernetes.io/role/internal-elb: "1"}}
+      - {tier: data, az: us-east-1a, cidr: 10.0.192.0/24}
+    tags:
+      Project: trading
+      Environment: prod
+  register: network
+
+- name: Remove it
+  ninetynine.trading_infra.vpc_network:
+    name: trading-prod
+    state: absent
+"""
+
+RETURN = r"""
+vpc:
+  description: The VPC.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: VPC id (null in check mode before it exists, or after deletion).
+      type: str
+      sample: vpc-0123456789abcdef0
+    cidr_block:
+      description: Primary CIDR.
+      type: str
+      sample: 10.0.0.0/16
+    name:
+      description: The Name tag.
+      type: str
+      sample: trading-prod
+internet_gateway_id:
+  description: Id of the attached internet gateway.
+  returned: when state is present
+  type: str
+  sample: igw-0123456789abcdef0
+subnets:
+  description: The managed subnets, in the order given.
+  returned: when state is present
+  type: list
+  elements: dict
+  sample: [{id: subnet-0123, cidr: 10.0.0.0/19, az: us-east-1a, tier: private, name: trading-prod-private-us-east-1a}]
+subnet_ids:
+  description: Subnet ids by tier, in the order given.
+  returned: when state is present
+  type: dict
+  sample: {public: [subnet-01], private: [subnet-02], data: [subnet-03]}
+nat_gateways:
+  description: The NAT gateways this module keeps.
+  returned: when state is present
+  type: list
+  elements: dict
+  sample: [{id: nat-0123, az: us-east-1a, subnet_id: subnet-01, allocation_id: eipalloc-01, public_ip: 203.0.113.10}]
+route_table_ids:
+  description: Route table ids - C(public), C(private) (a dict by availability zone) and C(data).
+  returned: when state is present
+  type: dict
+  sample: {public: rtb-01, private: {us-east-1a: rtb-02}, data: rtb-03}
+s3_endpoint_id:
+  description: Id of the S3 gateway endpoint, or null.
+  returned: when state is present
+  type: str
+  sample: vpce-0123456789abcdef0
+actions:
+  description: What was changed (or, in check mode, would be), one line a change.
+  returned: always
+  type: list
+  elements: str
+  sample: ["create VPC trading-prod 10.0.0.0/16", "create subnet trading-prod-private-us-east-1a 10.0.0.0/19"]
+"""
+
+import hashlib
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.waiters import get_waiter
+
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import sync_tags
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import tag_dict
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import tag_spec
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
+
+LIVE_NAT_STATES = ("pending", "available")
+DEFAULT_ROUTE = "0.0.0.0/0"
+
+
+def _filters(spec):
+    """EC2 filters from a dict of filter name to one value or a list of values."""
+    return [{"Name": k, "Values": v if isinstance(v, list) else [v]} for k, v in spec.items()]
+
+
+class Network:
+    """One VPC and what hangs off it, read in one batch, then reconciled."""
+
+    def __init__(self, module, client):
+        self.module = module
+        self.client = client
+        self.params = module.params
+        self.name = module.params["name"]
+        self.tags = module.params["tags"] or {}
+        self.purge = module.params["purge_tags"]
+        self.plan = Plan(module.check_mode)
+        self.region = module.region
+
+    # -- naming ------------------------------------------------------------
+    def subnet_name(self, tier, az):
+        return f"{self.name}-{tier}-{az}"
+
+    def nat_name(self, az):
+        return f"{self.name}-nat-{az}"
+
+    def rt_name(self, tier, az=None):
+        return f"{self.name}-{tier}-{az}" if az else f"{self.name}-{tier}"
+
+    def wanted_tags(self, name, extra=None):
+        tags = dict(self.tags)
+        tags.update(extra or {})
+        tags["Name"] = name
+        return tags
+
+    # -- read ----------------------------------------------------------------
+    def read(self):
+        """Describe everything once. Returns a dict of lists/dicts keyed for reconciliation."""
+        c = self.client
+        vpcs = c.describe_vpcs(Filters=_filters({"tag:Name": self.name}), aws_retry=True)["Vpcs"]
+        vpcs = [v for v in vpcs if v.get("State") != "deleted"]
+        if len(vpcs) > 1:
+            self.module.fail_json(
+                msg=f"{len(vpcs)} VPCs carry the Name tag {self.name!r} ({', '.join(v['VpcId'] for v in vpcs)}); "
+                "names must be unique, remove or rename the extra ones"
+            )
+        cur = {"vpc": vpcs[0] if vpcs else None, "subnets": [], "igws": [], "nats": [], "addresses": [],
+               "route_tables": [], "endpoints": [], "dns_hostnames": None}
+        if not vpcs:
+            return cur
+        vpc_id = vpcs[0]["VpcId"]
+        by_vpc = _filters({"vpc-id": vpc_id})
+        cur["subnets"] = self._paginate("describe_subnets", "Subnets", Filters=by_vpc)
+        cur["igws"] = c.describe_internet_gateways(Filters=_filters({"attachment.vpc-id": vpc_id}), aws_retry=True)[
+            "InternetGateways"
+        ]
+        cur["nats"] = [
+            n for n in self._paginate("describe_nat_gateways", "NatGateways", Filters=by_vpc)
+            if n["State"] in LIVE_NAT_STATES + ("deleting",)
+        ]
+        cur["addresses"] = c.describe_addresses(
+            Filters=_filters({"tag:Name": [f"{self.name}-nat-*"]}), aws_retry=True
+        )["Addresses"]
+        cur["route_tables"] = self._paginate("describe_route_tables", "RouteTables", Filters=by_vpc)
+        cur["endpoints"] = [
+            e for e in self._paginate("describe_vpc_endpoints", "VpcEndpoints", Filters=by_vpc)
+            if e["State"].lower() not in ("deleted", "deleting")
+        ]
+        cur["dns_hostnames"] = c.describe_vpc_attribute(
+            VpcId=vpc_id, Attribute="enableDnsHostnames", aws_retry=True
+        )["EnableDnsHostnames"]["Value"]
+        return cur
+
+    def _paginate(self, op, key, **kwargs):
+        paginator = self.client.get_paginator(op)
+        return paginator.paginate(**kwargs).build_full_result()[key]
+
+    # -- desired shape, for diff -------------------------------------------------
+    def nat_azs(self):
+        public_azs = [s["az"] for s in self.params["subnets"] if s["tier"] == "public"]
+        mode = self.params["nat_mode"]
+        if mode == "none" or not public_azs:
+            return []
+        return public_azs[:1] if mode == "single" else public_azs
+
+    def desired_summary(self):
+        subnets = self.params["subnets"]
+        nat_azs = self.nat_azs()
+        private_azs = [s["az"] for s in subnets if s["tier"] == "private"]
+        rts = {}
+        if any(s["tier"] == "public" for s in subnets):
+            rts[self.rt_name("public")] = {
+                "default_route": "internet-gateway",
+                "subnets": sorted(self.subnet_name("public", s["az"]) for s in subnets if s["tier"] == "public"),
+            }
+        for az in private_azs:
+            nat_az = (az if az in nat_azs else nat_azs[0]) if nat_azs else None
+            rts[self.rt_name("private", az)] = {
+                "default_route": f"nat-gateway {self.nat_name(nat_az)}" if nat_az else None,
+                "subnets": [self.subnet_name("private", az)],
+            }
+        if any(s["tier"] == "data" for s in subnets):
+            rts[self.rt_name("data")] = {
+                "default_route": None,
+                "subnets": sorted(self.subnet_name("data", s["az"]) for s in subnets if s["tier"] == "data"),
+            }
+        endpoint_rts = sorted(n for n in rts if not n.endswith(("-public",))) if self.params["s3_endpoint"] else None
+        return {
+            "vpc": {"name": self.name, "cidr_block": self.params["cidr_block"],
+                    "enable_dns_hostnames": self.params["enable_dns_hostnames"], "tags": self.wanted_tags(self.name)},
+            "internet_gateway": bool(rts.get(self.rt_name("public"))),
+            "subnets": {self.subnet_name(s["tier"], s["az"]): {"cidr": s["cidr"], "az": s["az"], "tier": s["tier"]}
+                        for s in subnets},
+            "nat_gateways": {self.nat_name(az): self.subnet_name("public", az) for az in nat_azs},
+            "route_tables": rts,
+            "s3_endpoint_route_tables": endpoint_rts,
+        }
+
+    def current_summary(self, cur):
+        vpc = cur["vpc"]
+        if vpc is None:
+            return {}
+        subnet_names = {s["SubnetId"]: tag_dict(s).get("Name", s["SubnetId"]) for s in cur["subnets"]}
+        nat_names = {n["NatGatewayId"]: tag_dict(n).get("Name", n["NatGatewayId"]) for n in cur["nats"]}
+        rt_names = {r["RouteTableId"]: tag_dict(r).get("Name", r["RouteTableId"]) for r in cur["route_tables"]}
+        rts = {}
+        for rt in cur["route_tables"]:
+            if any(a.get("Main") for a in rt.get("Associations", [])):
+                continue
+            route = next((r for r in rt.get("Routes", []) if r.get("DestinationCidrBlock") == DEFAULT_ROUTE), None)
+            target = None
+            if route and route.get("GatewayId", "").startswith("igw-"):
+                target = "internet-gateway"
+            elif route and route.get("NatGatewayId"):
+                target = f"nat-gateway {nat_names.get(route['NatGatewayId'], route['NatGatewayId'])}"
+            rts[rt_names[rt["RouteTableId"]]] = {
+                "default_route": target,
+                "subnets": sorted(subnet_names.get(a["SubnetId"], a["SubnetId"])
+                                  for a in rt.get("Associations", []) if a.get("SubnetId")),
+            }
+        s3 = self._s3_endpoint(cur)
+        return {
+            "vpc": {"name": self.name, "cidr_block": vpc["CidrBlock"], "enable_dns_hostnames": cur["dns_hostnames"],
+                    "tags": tag_dict(vpc)},
+            "internet_gateway": bool(cur["igws"]),
+            "subnets": {subnet_names[s["SubnetId"]]: {"cidr": s["CidrBlock"], "az": s["AvailabilityZone"],
+                                                      "tier": tag_dict(s).get("Tier")} for s in cur["subnets"]},
+            "nat_gateways": {nat_names[n["NatGatewayId"]]: subnet_names.get(n["SubnetId"], n["SubnetId"])
+                             for n in cur["nats"] if n["State"] in LIVE_NAT_STATES},
+            "route_tables": rts,
+            "s3_endpoint_route_tables": sorted(rt_names.get(r, r) for r in s3["RouteTableIds"]) if s3 else None,
+        }
+
+    def _s3_endpoint(self, cur):
+        service = f"com.amazonaws.{self.region}.s3"
+        return next((e for e in cur["endpoints"] if e["ServiceName"] == service
+                     and e.get("VpcEndpointType", "Gateway") == "Gateway"), None)
+
+    # -- present ---------------------------------------------------------------
+    def ensure_present(self, cur):
+        p = self.params
+        vpc = cur["vpc"]
+        if vpc and vpc["CidrBlock"] != p["cidr_block"]:
+            self.module.fail_json(
+                msg=f"VPC {self.name} ({vpc['VpcId']}) has CIDR {vpc['CidrBlock']}, not {p['cidr_block']}; "
+                "a VPC's primary CIDR cannot change: tear the network down first or keep the CIDR"
+            )
+        self._check_subnet_layout(cur)
+        vpc_id = self._ensure_vpc(cur)
+        igw_id = self._ensure_igw(cur, vpc_id)
+        subnet_ids = self._ensure_subnets(cur, vpc_id)
+        nats = self._ensure_nats(cur, subnet_ids)
+        rt_ids = self._ensure_route_tables(cur, vpc_id, igw_id, subnet_ids, nats)
+        self._retire_unwanted_nats(cur, nats)
+        endpoint_id = self._ensure_s3_endpoint(cur, vpc_id, rt_ids)
+        subnets_out = [
+            {"id": subnet_ids.get(s["cidr"]), "cidr": s["cidr"], "az": s["az"], "tier": s["tier"],
+             "name": self.subnet_name(s["tier"], s["az"])}
+            for s in p["subnets"]
+        ]
+        return {
+            "vpc": {"id": vpc_id, "cidr_block": p["cidr_block"], "name": self.name},
+            "internet_gateway_id": igw_id,
+            "subnets": subnets_out,
+            "subnet_ids": {tier: [s["id"] for s in subnets_out if s["tier"] == tier]
+                           for tier in ("public", "private", "data")},
+            "nat_gateways": [dict(v, az=az) for az, v in nats.items()],
+            "route_table_ids": rt_ids,
+            "s3_endpoint_id": endpoint_id,
+        }
+
+    def _check_subnet_layout(self, cur):
+        existing = {s["CidrBlock"]: s for s in cur["subnets"]}
+        for s in self.params["subnets"]:
+            found = existing.get(s["cidr"])
+            if found and found["AvailabilityZone"] != s["az"]:
+                self.module.fail_json(
+                    msg=f"subnet {s['cidr']} ({found['SubnetId']}) is in {found['AvailabilityZone']}, not {s['az']}; "
+                    "a subnet cannot move between availability zones: delete it first or keep its zone"
+                )
+
+    def _ensure_vpc(self, cur):
+        c, p = self.client, self.params
+        vpc = cur["vpc"]
+        if vpc is None:
+            created = self.plan.do(
+                f"create VPC {self.name} {p['cidr_block']}",
+                c.create_vpc, CidrBlock=p["cidr_block"],
+                TagSpecifications=tag_spec("vpc", self.wanted_tags(self.name)), aws_retry=True,
+            )
+            if created is None:
+                if p["enable_dns_hostnames"]:
+                    self.plan.do(f"enable DNS host names on VPC {self.name}")
+                return None
+            vpc_id = created["Vpc"]["VpcId"]
+            get_waiter(c, "vpc_available").wait(VpcIds=[vpc_id])
+            cur["dns_hostnames"] = False
+        else:
+            vpc_id = vpc["VpcId"]
+            sync_tags(c, self.plan, vpc_id, tag_dict(vpc), self.wanted_tags(self.name), self.purge, "VPC")
+        if cur["dns_hostnames"] != p["enable_dns_hostnames"]:
+            self.plan.do(
+                f"set enableDnsHostnames={p['enable_dns_hostnames']} on VPC {vpc_id}",
+                c.modify_vpc_attribute, VpcId=vpc_id,
+                EnableDnsHostnames={"Value": p["enable_dns_hostnames"]}, aws_retry=True,
+            )
+        return vpc_id
+
+    def _ensure_igw(self, cur, vpc_id):
+        c = self.client
+        if not any(s["tier"] == "public" for s in self.params["subnets"]):
+            return cur["igws"][0]["InternetGatewayId"] if cur["igws"] else None
+        name = f"{self.name}-igw"
+        if cur["igws"]:
+            igw = cur["igws"][0]
+            sync_tags(c, self.plan, igw["InternetGatewayId"], tag_dict(igw), self.wanted_tags(name), self.purge,
+                      "internet gateway")
+            return igw["InternetGatewayId"]
+        # A gateway left detached by an interrupted run is reused, not duplicated.
+        orphans = c.describe_internet_gateways(Filters=_filters({"tag:Name": name}), aws_retry=True)["InternetGateways"]
+        orphan = next((g for g in orphans if not g.get("Attachments")), None)
+        if orphan:
+            igw_id = orphan["InternetGatewayId"]
+        else:
+            created = self.plan.do(f"create internet gateway {name}", c.create_internet_gateway,
+                                   TagSpecifications=tag_spec("internet-gateway", self.wanted_tags(name)),
+                                   aws_retry=True)
+            igw_id = created["InternetGateway"]["InternetGatewayId"] if created else None
+        self.plan.do(f"attach internet gateway {name} to VPC {self.name}",
+                     c.attach_internet_gateway if igw_id and vpc_id else None,
+                     InternetGatewayId=igw_id, VpcId=vpc_id, aws_retry=True)
+        return igw_id
+
+    def _ensure_subnets(self, cur, vpc_id):
+        c = self.client
+        existing = {s["CidrBlock"]: s for s in cur["subnets"]}
+        ids = {}
+        for s in self.params["subnets"]:
+            name = self.subnet_name(s["tier"], s["az"])
+            wanted = self.wanted_tags(name, dict(s["tags"] or {}, Tier=s["tier"]))
+            found = existing.get(s["cidr"])
+            if found:
+                ids[s["cidr"]] = found["SubnetId"]
+                sync_tags(c, self.plan, found["SubnetId"], tag_dict(found), wanted, self.purge, "subnet")
+                continue
+            created = self.plan.do(
+                f"create subnet {name} {s['cidr']}",
+                c.create_subnet if vpc_id else None, VpcId=vpc_id, CidrBlock=s["cidr"], AvailabilityZone=s["az"],
+                TagSpecifications=tag_spec("subnet", wanted), aws_retry=True,
+            )
+            ids[s["cidr"]] = created["Subnet"]["SubnetId"] if created else None
+        return ids
+
+    def _ensure_nats(self, cur, subnet_ids):
+        """One NAT gateway per wanted zone; returns {az: {id, subnet_id, allocation_id, public_ip}}."""
+        c = self.client
+        public_by_az = {s["az"]: subnet_ids.get(s["cidr"]) for s in self.params["subnets"] if s["tier"] == "public"}
+        free_eips = {tag_dict(a).get("Name"): a for a in cur["addresses"] if not a.get("AssociationId")}
+        out, pending = {}, []
+        for az in self.nat_azs():
+            name = self.nat_name(az)
+            subnet_id = public_by_az[az]
+            nat = next((n for n in cur["nats"] if n["State"] in LIVE_NAT_STATES
+                        and n["SubnetId"] == subnet_id and tag_dict(n).get("Name") == name), None)
+            if nat:
+                sync_tags(c, self.plan, nat["NatGatewayId"], tag_dict(nat), self.wanted_tags(name), self.purge,
+                          "NAT gateway")
+                addr = (nat.get("NatGatewayAddresses") or [{}])[0]
+                out[az] = {"id": nat["NatGatewayId"], "subnet_id": subnet_id, "name": name,
+                           "allocation_id": addr.get("AllocationId"), "public_ip": addr.get("PublicIp"),
+                           "state": nat["State"]}
+                if nat["State"] == "pending":
+                    pending.append(nat["NatGatewayId"])
+                continue
+            eip = free_eips.get(name)
+            if eip is None:
+                allocated = self.plan.do(
+                    f"allocate Elastic IP {name}", c.allocate_address, Domain="vpc",
+                    TagSpecifications=tag_spec("elastic-ip", self.wanted_tags(name)), aws_retry=True,
+                )
+                eip = allocated or {}
+            created = self.plan.do(
+                f"create NAT gateway {name} in {self.subnet_name('public', az)}",
+                c.create_nat_gateway if subnet_id else None,
+                SubnetId=subnet_id, AllocationId=eip.get("AllocationId"),
+                ClientToken=hashlib.sha256(f"{self.name}:{subnet_id}:{eip.get('AllocationId')}".encode()).hexdigest()[:64],
+                TagSpecifications=tag_spec("natgateway", self.wanted_tags(name)), aws_retry=True,
+            )
+            nat = (created or {}).get("NatGateway", {})
+            out[az] = {"id": nat.get("NatGatewayId"), "subnet_id": subnet_id, "name": name,
+                       "allocation_id": eip.get("AllocationId"), "public_ip": eip.get("PublicIp"),
+                       "state": nat.get("State", "pending")}
+            if nat:
+                pending.append(nat["NatGatewayId"])
+        if pending and self.params["wait"] and not self.module.check_mode:
+            self._wait("nat_gateway_available", NatGatewayIds=pending)
+            for v in out.values():
+                if v["id"] in pending:
+                    v["state"] = "available"
+        return out
+
+    def _wait(self, waiter, **kwargs):
+        delay = 5
+        try:
+            get_waiter(self.client, waiter).wait(
+                WaiterConfig={"Delay": delay, "MaxAttempts": max(1, self.params["wait_timeout"] // delay)}, **kwargs
+            )
+        except botocore.exceptions.WaiterError as e:
+            self.module.fail_json_aws(e, msg=f"timed out after {self.params['wait_timeout']}s waiting for {waiter}")
+
+    def _retire_unwanted_nats(self, cur, kept):
+        """Delete NAT gateways this module made and no longer wants, then release their EIPs."""
+        keep_ids = {v["id"] for v in kept.values()}
+        prefix = f"{self.name}-nat-"
+        retired = [n for n in cur["nats"] if n["State"] in LIVE_NAT_STATES and n["NatGatewayId"] not in keep_ids
+                   and tag_dict(n).get("Name", "").startswith(prefix)]
+        self._delete_nats(retired, cur)
+
+    def _delete_nats(self, nats, cur):
+        c = self.client
+        for n in nats:
+            self.plan.do(f"delete NAT gateway {tag_dict(n).get('Name', '')} {n['NatGatewayId']}",
+                         c.delete_nat_gateway, NatGatewayId=n["NatGatewayId"], aws_retry=True)
+        if nats and not self.module.check_mode:
+            self._wait("nat_gateway_deleted", NatGatewayIds=[n["NatGatewayId"] for n in nats])
+        allocations = {a.get("AllocationId") for n in nats for a in n.get("NatGatewayAddresses", [])}
+        names = {tag_dict(n).get("Name") for n in nats}
+        released = set()
+        for a in cur["addresses"]:
+            if a["AllocationId"] in allocations or tag_dict(a).get("Name") in names:
+                self.plan.do(f"release Elastic IP {tag_dict(a).get('Name', '')} {a.get('PublicIp')}",
+                             c.release_address, AllocationId=a["AllocationId"], aws_retry=True)
+                released.add(a["AllocationId"])
+        return released
+
+    def _ensure_route_tables(self, cur, vpc_id, igw_id, subnet_ids, nats):
+        subnets = self.params["subnets"]
+        by_name = {tag_dict(r).get("Name"): r for r in cur["route_tables"]}
+        nat_azs = list(nats)
+        out = {"public": None, "private": {}, "data": None}
+        public = [s for s in subnets if s["tier"] == "public"]
+        if public:
+            out["public"] = self._ensure_rt(by_name, cur, vpc_id, self.rt_name("public"),
+                                            [subnet_ids.get(s["cidr"]) for s in public],
+                                            ("GatewayId", igw_id, "internet gateway"))
+        for s in subnets:
+            if s["tier"] != "private":
+                continue
+            nat_az = (s["az"] if s["az"] in nats else nat_azs[0]) if nat_azs else None
+            target = ("NatGatewayId", nats[nat_az]["id"], f"NAT gateway {nats[nat_az]['name']}") if nat_az else None
+            out["private"][s["az"]] = self._ensure_rt(by_name, cur, vpc_id, self.rt_name("private", s["az"]),
+                                                      [subnet_ids.get(s["cidr"])], target)
+        data = [s for s in subnets if s["tier"] == "data"]
+        if data:
+            out["data"] = self._ensure_rt(by_name, cur, vpc_id, self.rt_name("data"),
+                                          [subnet_ids.get(s["cidr"]) for s in data], None)
+        return out
+
+    def _ensure_rt(self, by_name, cur, vpc_id, name, subnet_ids, target):
+        """One route table: exists, tagged, default route to ``target`` (key, id, label) or none, associations."""
+        c = self.client
+        rt = by_name.get(name)
+        if rt is None:
+            created = self.plan.do(f"create route table {name}", c.create_route_table if vpc_id else None,
+                                   VpcId=vpc_id, TagSpecifications=tag_spec("route-table", self.wanted_tags(name)),
+                                   aws_retry=True)
+            rt = created["RouteTable"] if created else {"RouteTableId": None, "Routes": [], "Associations": []}
+        else:
+            sync_tags(c, self.plan, rt["RouteTableId"], tag_dict(rt), self.wanted_tags(name), self.purge, "route table")
+        rt_id = rt["RouteTableId"]
+        route = next((r for r in rt.get("Routes", []) if r.get("DestinationCidrBlock") == DEFAULT_ROUTE), None)
+        if target:
+            key, target_id, label = target
+            if route is None:
+                self.plan.do(f"route {DEFAULT_ROUTE} in {name} to {label}",
+                             c.create_route if rt_id and target_id else None,
+                             RouteTableId=rt_id, DestinationCidrBlock=DEFAULT_ROUTE, aws_retry=True, **{key: target_id})
+            elif route.get(key) != target_id or route.get("State") == "blackhole":
+                self.plan.do(f"re-route {DEFAULT_ROUTE} in {name} to {label}",
+                             c.replace_route if rt_id and target_id else None,
+                             RouteTableId=rt_id, DestinationCidrBlock=DEFAULT_ROUTE, aws_retry=True, **{key: target_id})
+        elif route is not None:
+            self.plan.do(f"remove route {DEFAULT_ROUTE} from {name}", c.delete_route,
+                         RouteTableId=rt_id, DestinationCidrBlock=DEFAULT_ROUTE, aws_retry=True)
+        # A subnet has at most one explicit association: move it here if it is elsewhere.
+        assoc_elsewhere = {
+            a["SubnetId"]: a["RouteTableAssociationId"]
+            for other in cur["route_tables"] if other["RouteTableId"] != rt_id
+            for a in other.get("Associations", []) if a.get("SubnetId")
+        }
+        mine = {a["SubnetId"] for a in rt.get("Associations", []) if a.get("SubnetId")}
+        for subnet_id in subnet_ids:
+            if subnet_id and subnet_id in mine:
+                continue
+            if subnet_id in assoc_elsewhere:
+                self.plan.do(f"move subnet {subnet_id} to route table {name}", c.replace_route_table_association,
+                             AssociationId=assoc_elsewhere[subnet_id], RouteTableId=rt_id, aws_retry=True)
+            else:
+                self.plan.do(f"associate subnet {subnet_id or '(new)'} with route table {name}",
+                             c.associate_route_table if rt_id and subnet_id else None,
+                             RouteTableId=rt_id, SubnetId=subnet_id, aws_retry=True)
+        return rt_id
+
+    def _ensure_s3_endpoint(self, cur, vpc_id, rt_ids):
+        c = self.client
+        endpoint = self._s3_endpoint(cur)
+        name = f"{self.name}-s3"
+        if not self.params["s3_endpoint"]:
+            if endpoint and tag_dict(endpoint).get("Name") == name:
+                self.plan.do(f"delete S3 endpoint {endpoint['VpcEndpointId']}", c.delete_vpc_endpoints,
+                             VpcEndpointIds=[endpoint["VpcEndpointId"]], aws_retry=True)
+            return None
+        all_rts = list(rt_ids["private"].values()) + ([rt_ids["data"]] if self.params["subnets"] and any(
+            s["tier"] == "data" for s in self.params["subnets"]) else [])
+        wanted = [i for i in all_rts if i]
+        if endpoint is None:
+            created = self.plan.do(
+                f"create S3 gateway endpoint {name}", c.create_vpc_endpoint if vpc_id else None,
+                VpcId=vpc_id, ServiceName=f"com.amazonaws.{self.region}.s3", VpcEndpointType="Gateway",
+                RouteTableIds=wanted, TagSpecifications=tag_spec("vpc-endpoint", self.wanted_tags(name)),
+                aws_retry=True,
+            )
+            return created["VpcEndpoint"]["VpcEndpointId"] if created else None
+        endpoint_id = endpoint["VpcEndpointId"]
+        sync_tags(c, self.plan, endpoint_id, tag_dict(endpoint), self.wanted_tags(name), self.purge, "S3 endpoint")
+        have = set(endpoint.get("RouteTableIds", []))
+        add, remove = sorted(set(wanted) - have), sorted(have - set(wanted))
+        # In check mode a route table still to be created has no id yet, but it will join the endpoint.
+        if add or remove or len(wanted) < len(all_rts):
+            self.plan.do(f"set S3 endpoint {endpoint_id} route tables (+{add} -{remove})",
+                         c.modify_vpc_endpoint, VpcEndpointId=endpoint_id, AddRouteTableIds=add,
+                         RemoveRouteTableIds=remove, aws_retry=True)
+        return endpoint_id
+
+    # -- absent -----------------------------------------------------------------
+    def ensure_absent(self, cur):
+        c = self.client
+        vpc = cur["vpc"]
+        if vpc is None:
+            return {"vpc": {"id": None, "cidr_block": None, "name": self.name}}
+        vpc_id = vpc["VpcId"]
+        for e in cur["endpoints"]:
+            self.plan.do(f"delete VPC endpoint {e['VpcEndpointId']}", c.delete_vpc_endpoints,
+                         VpcEndpointIds=[e["VpcEndpointId"]], aws_retry=True)
+        released = self._delete_nats([n for n in cur["nats"] if n["State"] in LIVE_NAT_STATES], cur)
+        for rt in cur["route_tables"]:
+            if any(a.get("Main") for a in rt.get("Associations", [])):
+                continue
+            for a in rt.get("Associations", []):
+                self.plan.do(f"disassociate {a.get('SubnetId')} from {rt['RouteTableId']}",
+                             c.disassociate_route_table, AssociationId=a["RouteTableAssociationId"], aws_retry=True)
+            self.plan.do(f"delete route table {tag_dict(rt).get('Name', '')} {rt['RouteTableId']}",
+                         c.delete_route_table, RouteTableId=rt["RouteTableId"], aws_retry=True)
+        for s in cur["subnets"]:
+            self.plan.do(f"delete subnet {tag_dict(s).get('Name', '')} {s['SubnetId']}", c.delete_subnet,
+                         SubnetId=s["SubnetId"], aws_retry=True)
+        for igw in cur["igws"]:
+            self.plan.do(f"detach internet gateway {igw['InternetGatewayId']}", c.detach_internet_gateway,
+                         InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc_id, aws_retry=True)
+            self.plan.do(f"delete internet gateway {igw['InternetGatewayId']}", c.delete_internet_gateway,
+                         InternetGatewayId=igw["InternetGatewayId"], aws_retry=True)
+        # Addresses tagged for this network that no NAT holds any more (left by an interrupted run).
+        for a in cur["addresses"]:
+            if not a.get("AssociationId") and a["AllocationId"] not in released:
+                self.plan.do(f"release Elastic IP {tag_dict(a).get('Name', '')} {a.get('PublicIp')}",
+                             c.release_address, AllocationId=a["AllocationId"], aws_retry=True)
+        self.plan.do(f"delete VPC {self.name} {vpc_id}", c.delete_vpc, VpcId=vpc_id, aws_retry=True)
+        return {"vpc": {"id": None, "cidr_block": vpc["CidrBlock"], "name": self.name}}
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        cidr_block=dict(type="str"),
+        subnets=dict(
+            type="list", elements="dict", default=[],
+            options=dict(
+                cidr=dict(type="str", required=True),
+                az=dict(type="str", required=True),
+                tier=dict(type="str", required=True, choices=["public", "private", "data"]),
+                tags=dict(type="dict", default={}),
+            ),
+        ),
+        nat_mode=dict(type="str", default="single", choices=["none", "single", "per_az"]),
+        s3_endpoint=dict(type="bool", default=True),
+        enable_dns_hostnames=dict(type="bool", default=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=900),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_if=[("state", "present", ["cidr_block"])],
+    )
+    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff(retries=10))
+    network = Network(module, client)
+    try:
+        current = network.read()
+        before = network.current_summary(current)
+        if module.params["state"] == "present":
+            result = network.ensure_present(current)
+            after = network.desired_summary()
+        else:
+            result = network.ensure_absent(current)
+            after = {}
+    except is_boto3_error_code("DependencyViolation") as e:
+        module.fail_json_aws(e, msg="AWS refused a deletion because something still uses the resource "
+                                    "(network interfaces of load balancers, clusters or databases): "
+                                    "tear those down first", actions=network.plan.actions)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="VPC network reconciliation failed", actions=network.plan.actions)
+    changed = network.plan.changed
+    module.exit_json(
+        changed=changed,
+        actions=network.plan.actions,
+        diff={"before": before, "after": after} if changed else {},
+        **result,
+    )
+
+
+if __name__ == "__main__":
+    main()

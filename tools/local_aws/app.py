@@ -1,0 +1,126 @@
+"""The local AWS: moto's server behind a thin WSGI layer of our own.
+
+The layer
+  * tells every request's service and operation and counts them (reads and writes),
+  * answers the operations moto lacks (see ``extensions/``), shaped as botocore's models say,
+  * serves a small admin API under ``/_local_aws/``:
+      GET    /_local_aws/health   -> {"status": "ok"}
+      GET    /_local_aws/calls    -> counts per service/operation, reads, writes
+      DELETE /_local_aws/calls    -> zero the counts
+      POST   /_local_aws/reset    -> forget every resource (moto's and the extensions') and the counts
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections import Counter
+from urllib.parse import urlsplit
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.datastructures import EnvironHeaders
+
+from . import operations
+from .extensions import ALL_EXTENSIONS
+from .extensions.base import Request
+
+ADMIN_PREFIX = "/_local_aws/"
+
+
+class LocalAWS:
+    def __init__(self) -> None:
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self._lock = threading.Lock()
+        self.calls: Counter = Counter()
+        self.extensions = [ext() for ext in ALL_EXTENSIONS]
+        self.routes = {}
+        for ext in self.extensions:
+            self.routes.update(ext.routes())
+
+    # -- counting -------------------------------------------------------
+    def record(self, service: str, operation: str) -> None:
+        with self._lock:
+            self.calls[(service, operation)] += 1
+
+    def calls_report(self) -> dict:
+        with self._lock:
+            items = sorted(self.calls.items())
+        rows = [
+            {"service": s, "operation": o, "read": operations.is_read(o), "count": n}
+            for (s, o), n in items
+        ]
+        return {
+            "calls": rows,
+            "total": sum(r["count"] for r in rows),
+            "reads": sum(r["count"] for r in rows if r["read"]),
+            "writes": sum(r["count"] for r in rows if not r["read"]),
+        }
+
+    def reset(self) -> None:
+        from moto.moto_api import _internal
+
+        _internal.moto_api_backend.reset()
+        for ext in self.extensions:
+            ext.reset()
+        with self._lock:
+            self.calls.clear()
+
+    # -- WSGI -----------------------------------------------------------
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "/")
+        if path.startswith(ADMIN_PREFIX):
+            return self._admin(environ, start_response, path[len(ADMIN_PREFIX):])
+        if path.startswith("/moto-api"):
+            return self.moto(environ, start_response)
+
+        body = b""
+        length = environ.get("CONTENT_LENGTH")
+        if length and length.isdigit():
+            body = environ["wsgi.input"].read(int(length))
+            environ["wsgi.input"] = io.BytesIO(body)
+        headers = EnvironHeaders(environ)
+        # PATH_INFO is already percent-decoded; ARNs in paths need the raw form.
+        raw_path = urlsplit(environ.get("RAW_URI") or environ.get("REQUEST_URI") or path).path
+        service, operation, region, params = operations.resolve(
+            environ.get("REQUEST_METHOD", "GET"), raw_path, headers, body
+        )
+        self.record(service, operation)
+
+        handler = self.routes.get((operations.model_name(service), operation))
+        if handler is None:
+            return self.moto(environ, start_response)
+        request = Request(
+            region=region or "us-east-1",
+            operation=operation,
+            path_params=params,
+            query=environ.get("QUERY_STRING", ""),
+            body=body,
+        )
+        status, payload = handler(request)
+        data = json.dumps(payload, default=str).encode()
+        start_response(
+            f"{status} {'OK' if status < 300 else 'Error'}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+            + ([("x-amzn-ErrorType", payload.get("__type", ""))] if status >= 300 else []),
+        )
+        return [data]
+
+    def _admin(self, environ, start_response, what: str):
+        method = environ.get("REQUEST_METHOD", "GET")
+        if what == "health":
+            payload, status = {"status": "ok"}, "200 OK"
+        elif what == "calls" and method == "GET":
+            payload, status = self.calls_report(), "200 OK"
+        elif what == "calls" and method == "DELETE":
+            with self._lock:
+                self.calls.clear()
+            payload, status = {"status": "cleared"}, "200 OK"
+        elif what == "reset" and method == "POST":
+            self.reset()
+            payload, status = {"status": "reset"}, "200 OK"
+        else:
+            payload, status = {"error": f"no admin endpoint {method} {what}"}, "404 Not Found"
+        data = json.dumps(payload).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
