@@ -252,6 +252,11 @@ class Network:
             )
         cur = {"vpc": vpcs[0] if vpcs else None, "subnets": [], "igws": [], "nats": [], "addresses": [],
                "route_tables": [], "endpoints": [], "dns_hostnames": None}
+        # Elastic IPs belong to no VPC: find ours by name (filtered here, as wildcards differ by endpoint).
+        cur["addresses"] = [
+            a for a in c.describe_addresses(Filters=_filters({"tag-key": "Name"}), aws_retry=True)["Addresses"]
+            if tag_dict(a).get("Name", "").startswith(f"{self.name}-nat-")
+        ]
         if not vpcs:
             return cur
         vpc_id = vpcs[0]["VpcId"]
@@ -264,9 +269,6 @@ class Network:
             n for n in self._paginate("describe_nat_gateways", "NatGateways", Filters=by_vpc)
             if n["State"] in LIVE_NAT_STATES + ("deleting",)
         ]
-        cur["addresses"] = c.describe_addresses(
-            Filters=_filters({"tag:Name": [f"{self.name}-nat-*"]}), aws_retry=True
-        )["Addresses"]
         cur["route_tables"] = self._paginate("describe_route_tables", "RouteTables", Filters=by_vpc)
         cur["endpoints"] = [
             e for e in self._paginate("describe_vpc_endpoints", "VpcEndpoints", Filters=by_vpc)
@@ -663,6 +665,11 @@ class Network:
         c = self.client
         vpc = cur["vpc"]
         if vpc is None:
+            # A teardown interrupted after the VPC went may still have left its addresses.
+            for a in cur["addresses"]:
+                if not a.get("AssociationId"):
+                    self.plan.do(f"release Elastic IP {tag_dict(a).get('Name', '')} {a.get('PublicIp')}",
+                                 c.release_address, AllocationId=a["AllocationId"], aws_retry=True)
             return {"vpc": {"id": None, "cidr_block": None, "name": self.name}}
         vpc_id = vpc["VpcId"]
         for e in cur["endpoints"]:

@@ -65,7 +65,12 @@ class ThreadedServer:
 
         from .app import LocalAWS
 
-        self._server = make_server(HOST, self.port, LocalAWS(), threaded=True, request_handler=MotoRequestHandler)
+        class QuietHandler(MotoRequestHandler):
+            # One line per request drowns test and demo output; errors are still logged.
+            def log_request(self, code="-", size="-"):
+                pass
+
+        self._server = make_server(HOST, self.port, LocalAWS(), threaded=True, request_handler=QuietHandler)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-aws", daemon=True)
         self._thread.start()

@@ -1,0 +1,50 @@
+"""Fixtures: one local AWS per test session, on a free port, stopped at the end.
+
+``aws`` gives each test an empty emulator (state and call counts reset) and points boto3 at it.
+"""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from tests import helpers  # noqa: F401  (puts the collection on sys.path)
+from tools.local_aws import server as local_aws_server
+
+
+class LocalAWSHandle:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+
+    def client(self, service: str, region: str = "us-east-1"):
+        return boto3.client(service, endpoint_url=self.url, region_name=region,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def calls(self) -> dict:
+        return local_aws_server.admin(self.port, "calls")
+
+    def clear_calls(self) -> None:
+        local_aws_server.admin(self.port, "calls", method="DELETE")
+
+    def reset(self) -> None:
+        local_aws_server.admin(self.port, "reset", method="POST")
+
+    def writes(self) -> list:
+        return [c for c in self.calls()["calls"] if not c["read"]]
+
+
+@pytest.fixture(scope="session")
+def local_aws_session():
+    with local_aws_server.ThreadedServer(port=0) as srv:
+        yield LocalAWSHandle(srv.port)
+
+
+@pytest.fixture
+def aws(local_aws_session, monkeypatch):
+    local_aws_session.reset()
+    for var, value in local_aws_server.client_env(local_aws_session.port).items():
+        monkeypatch.setenv(var, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    yield local_aws_session

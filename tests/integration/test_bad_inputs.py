@@ -1,0 +1,49 @@
+"""Every invalid inventory in tests/bad_inputs is refused by site.yml before any AWS call.
+
+Each case names the inventory it starts from, the variables it breaks and the error it must
+produce; the local AWS's call counter proves the run made no AWS call at all.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import REPO, run_playbook
+
+CASES = sorted((REPO / "tests" / "bad_inputs").glob("*.yml"))
+
+
+def test_the_corpus_has_at_least_ten_cases():
+    assert len(CASES) >= 10
+
+
+@pytest.mark.playbook
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_bad_input_is_refused_before_any_aws_call(aws, case, tmp_path):
+    spec = yaml.safe_load(case.read_text())
+    extra = tmp_path / "vars.json"
+    extra.write_text(json.dumps(spec["vars"]))
+    aws.clear_calls()
+    result = run_playbook(aws.port, "site.yml", spec["inventory"], "-e", f"@{extra}")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-2000:]
+    assert " ".join(spec["error"].split()) in " ".join(output.split()), output[-3000:]
+    assert aws.calls()["total"] == 0, aws.calls()
+
+
+@pytest.mark.playbook
+@pytest.mark.parametrize("inventory", ["local", "dev", "staging", "prod"])
+def test_every_shipped_inventory_passes_the_preflight(aws, inventory):
+    aws.clear_calls()
+    result = run_playbook(aws.port, "site.yml", inventory, "--tags", "validate")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert aws.calls()["total"] == 0
+
+
+def test_cases_are_well_formed():
+    for case in CASES:
+        spec = yaml.safe_load(Path(case).read_text())
+        assert {"description", "inventory", "error", "vars"} <= set(spec), case.name
+        assert (REPO / "inventories" / spec["inventory"]).is_dir(), case.name

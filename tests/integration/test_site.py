@@ -1,0 +1,72 @@
+"""site.yml and teardown.yml end to end on inventories/local, against the local AWS."""
+
+import pytest
+
+from tests.helpers import recap, run_playbook
+
+pytestmark = pytest.mark.playbook
+
+
+def tagged_with_env(aws, env="local"):
+    """Everything tagged Environment=<env>: the tagging API, plus EC2 describes (moto's tagging API
+    does not list every EC2 type) and IAM roles."""
+    tagging = aws.client("resourcegroupstaggingapi")
+    # Deleted NAT gateways stay listed (state "deleted") for a while, as on AWS: judged by describe below.
+    found = {r["ResourceARN"] for r in tagging.get_resources(
+        TagFilters=[{"Key": "Environment", "Values": [env]}])["ResourceTagMappingList"] if ":natgateway/" not in r["ResourceARN"]}
+    ec2 = aws.client("ec2")
+    by_tag = [{"Name": "tag:Environment", "Values": [env]}]
+    found |= {f"vpc/{v['VpcId']}" for v in ec2.describe_vpcs(Filters=by_tag)["Vpcs"]}
+    found |= {f"subnet/{s['SubnetId']}" for s in ec2.describe_subnets(Filters=by_tag)["Subnets"]}
+    found |= {f"natgateway/{n['NatGatewayId']}" for n in ec2.describe_nat_gateways(Filter=by_tag)["NatGateways"]
+              if n["State"] not in ("deleted", "deleting")}
+    found |= {f"elastic-ip/{a['AllocationId']}" for a in ec2.describe_addresses(Filters=by_tag)["Addresses"]}
+    found |= {f"route-table/{r['RouteTableId']}" for r in ec2.describe_route_tables(Filters=by_tag)["RouteTables"]}
+    found |= {f"flow-log/{f['FlowLogId']}" for f in ec2.describe_flow_logs(Filters=by_tag)["FlowLogs"]}
+    iam = aws.client("iam")
+    found |= {r["Arn"] for r in iam.list_roles()["Roles"]
+              if {"Key": "Environment", "Value": env} in iam.list_role_tags(RoleName=r["RoleName"])["Tags"]}
+    return sorted(found)
+
+
+def test_check_mode_on_an_empty_account_reports_changes_and_creates_nothing(aws):
+    aws.clear_calls()
+    result = run_playbook(aws.port, "site.yml", "local", "--check", "--diff")
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    assert recap(out)["changed"] >= 3
+    assert "trading-local-private-us-east-1a" in out and "cidr_block: 10.0.0.0/16" in out
+    assert aws.writes() == []
+    assert tagged_with_env(aws) == []
+
+
+def test_converge_is_idempotent_and_teardown_leaves_nothing(aws):
+    first = run_playbook(aws.port, "site.yml", "local")
+    out = first.stdout + first.stderr
+    assert first.returncode == 0, out[-3000:]
+    assert recap(out)["changed"] > 0
+    for text in ("vpc_id: vpc-", "nat_gateway_ids:", "flow_log_id: fl-", "subnets_by_tier_and_az:"):
+        assert text in out
+    created = tagged_with_env(aws)
+    assert [r for r in created if r.startswith("vpc/")] and len([r for r in created if r.startswith("subnet/")]) == 9
+
+    aws.clear_calls()
+    second = run_playbook(aws.port, "site.yml", "local")
+    out2 = second.stdout + second.stderr
+    assert second.returncode == 0, out2[-3000:]
+    assert recap(out2)["changed"] == 0
+    assert aws.writes() == [], aws.writes()
+
+    refused = run_playbook(aws.port, "playbooks/teardown.yml", "prod")
+    assert refused.returncode != 0 and "confirm_teardown=prod" in refused.stdout + refused.stderr
+
+    down = run_playbook(aws.port, "playbooks/teardown.yml", "local")
+    assert down.returncode == 0, (down.stdout + down.stderr)[-3000:]
+    assert tagged_with_env(aws) == []
+    ec2 = aws.client("ec2")
+    assert ec2.describe_addresses()["Addresses"] == []
+    assert aws.client("iam").list_roles()["Roles"] == []
+    assert aws.client("logs").describe_log_groups(logGroupNamePrefix="/trading/local")["logGroups"] == []
+
+    again = run_playbook(aws.port, "playbooks/teardown.yml", "local")
+    assert again.returncode == 0 and recap(again.stdout)["changed"] == 0

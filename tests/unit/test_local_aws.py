@@ -1,0 +1,123 @@
+"""The local AWS itself: counting, reset, and the APIs it adds to moto, through real boto3 clients."""
+
+import botocore.exceptions
+import pytest
+
+from tools.local_aws import operations
+
+
+def test_counts_reads_and_writes_per_operation(aws):
+    ec2 = aws.client("ec2")
+    ec2.describe_vpcs()
+    ec2.create_vpc(CidrBlock="10.1.0.0/16")
+    ec2.describe_vpcs()
+    calls = {(c["service"], c["operation"]): c for c in aws.calls()["calls"]}
+    assert calls[("ec2", "DescribeVpcs")]["count"] == 2
+    assert calls[("ec2", "DescribeVpcs")]["read"] is True
+    assert calls[("ec2", "CreateVpc")]["read"] is False
+    assert aws.calls()["writes"] == 1
+    aws.clear_calls()
+    assert aws.calls()["total"] == 0
+
+
+def test_reset_forgets_resources(aws):
+    ec2 = aws.client("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    aws.reset()
+    assert vpc_id not in [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "service", "operation", "params"),
+    [
+        ("POST", "/clusters/c1/addons", "eks", "CreateAddon", {"name": "c1"}),
+        ("GET", "/clusters/c1/addons/coredns", "eks", "DescribeAddon", {"name": "c1", "addonName": "coredns"}),
+        ("GET", "/addons/supported-versions", "eks", "DescribeAddonVersions", {}),
+        ("DELETE", "/clusters/c1/access-entries/arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fa", "eks", "DeleteAccessEntry",
+         {"name": "c1", "principalArn": "arn:aws:iam::1:role/a"}),
+        ("POST", "/standards/register", "securityhub", "BatchEnableStandards", {}),
+    ],
+)
+def test_rest_operations_resolve_from_the_botocore_model(method, path, service, operation, params):
+    headers = {"Authorization": f"AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/{service}/aws4_request, x"}
+    assert operations.resolve(method, path, headers, b"") == (service, operation, "us-east-1", params)
+
+
+def _cluster(aws):
+    ec2 = aws.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.2.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"]
+               for i, z in enumerate("ab")]
+    aws.client("eks").create_cluster(name="c1", version="1.31", roleArn="arn:aws:iam::123456789012:role/eks",
+                                     resourcesVpcConfig={"subnetIds": subnets})
+
+
+def test_eks_addons_lifecycle(aws):
+    _cluster(aws)
+    eks = aws.client("eks")
+    versions = eks.describe_addon_versions(addonName="coredns", kubernetesVersion="1.31")["addons"][0]
+    default = [v["addonVersion"] for v in versions["addonVersions"]
+               if any(c["defaultVersion"] and c["clusterVersion"] == "1.31" for c in v["compatibilities"])]
+    assert default == ["v1.11.3-eksbuild.2"]
+    addon = eks.create_addon(clusterName="c1", addonName="coredns", tags={"Project": "trading"})["addon"]
+    assert addon["status"] == "ACTIVE" and addon["addonVersion"] == "v1.11.3-eksbuild.2"
+    assert eks.list_addons(clusterName="c1")["addons"] == ["coredns"]
+    with pytest.raises(eks.exceptions.ResourceInUseException):
+        eks.create_addon(clusterName="c1", addonName="coredns")
+    with pytest.raises(eks.exceptions.InvalidParameterException):
+        eks.create_addon(clusterName="c1", addonName="vpc-cni", addonVersion="v0.0.1")
+    eks.update_addon(clusterName="c1", addonName="coredns", addonVersion="v1.11.4-eksbuild.2")
+    assert eks.describe_addon(clusterName="c1", addonName="coredns")["addon"]["addonVersion"] == "v1.11.4-eksbuild.2"
+    eks.delete_addon(clusterName="c1", addonName="coredns")
+    with pytest.raises(eks.exceptions.ResourceNotFoundException):
+        eks.describe_addon(clusterName="c1", addonName="coredns")
+
+
+def test_eks_addon_needs_a_cluster(aws):
+    with pytest.raises(aws.client("eks").exceptions.ResourceNotFoundException):
+        aws.client("eks").create_addon(clusterName="nope", addonName="coredns")
+
+
+def test_eks_access_entries_and_policies(aws):
+    _cluster(aws)
+    eks = aws.client("eks")
+    admin = "arn:aws:iam::123456789012:role/platform-admin"
+    eks.create_access_entry(clusterName="c1", principalArn=admin, kubernetesGroups=["ops"])
+    assert eks.list_access_entries(clusterName="c1")["accessEntries"] == [admin]
+    policy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+    eks.associate_access_policy(clusterName="c1", principalArn=admin, policyArn=policy,
+                                accessScope={"type": "cluster"})
+    listed = eks.list_associated_access_policies(clusterName="c1", principalArn=admin)["associatedAccessPolicies"]
+    assert [p["policyArn"] for p in listed] == [policy]
+    eks.disassociate_access_policy(clusterName="c1", principalArn=admin, policyArn=policy)
+    assert eks.list_associated_access_policies(clusterName="c1", principalArn=admin)["associatedAccessPolicies"] == []
+    eks.delete_access_entry(clusterName="c1", principalArn=admin)
+    with pytest.raises(eks.exceptions.ResourceNotFoundException):
+        eks.describe_access_entry(clusterName="c1", principalArn=admin)
+
+
+def test_security_hub_standards(aws):
+    hub = aws.client("securityhub")
+    with pytest.raises(botocore.exceptions.ClientError, match="InvalidAccessException"):
+        hub.get_enabled_standards()
+    hub.enable_security_hub(EnableDefaultStandards=False)
+    arns = {s["Name"]: s["StandardsArn"] for s in hub.describe_standards()["Standards"]}
+    fsbp = arns["AWS Foundational Security Best Practices v1.0.0"]
+    subs = hub.batch_enable_standards(StandardsSubscriptionRequests=[{"StandardsArn": fsbp}])["StandardsSubscriptions"]
+    enabled = hub.get_enabled_standards()["StandardsSubscriptions"]
+    assert [s["StandardsArn"] for s in enabled] == [fsbp] and enabled[0]["StandardsStatus"] == "READY"
+    hub.batch_disable_standards(StandardsSubscriptionArns=[subs[0]["StandardsSubscriptionArn"]])
+    assert hub.get_enabled_standards()["StandardsSubscriptions"] == []
+
+
+def test_config_conformance_packs(aws):
+    cfg = aws.client("config")
+    arn = cfg.put_conformance_pack(ConformancePackName="cis", TemplateBody="Resources: {}")["ConformancePackArn"]
+    assert cfg.put_conformance_pack(ConformancePackName="cis", TemplateBody="Resources: {}")["ConformancePackArn"] == arn
+    details = cfg.describe_conformance_packs(ConformancePackNames=["cis"])["ConformancePackDetails"]
+    assert details[0]["ConformancePackArn"] == arn
+    status = cfg.describe_conformance_pack_status()["ConformancePackStatusDetails"]
+    assert status[0]["ConformancePackState"] == "CREATE_COMPLETE"
+    cfg.delete_conformance_pack(ConformancePackName="cis")
+    with pytest.raises(cfg.exceptions.NoSuchConformancePackException):
+        cfg.describe_conformance_packs(ConformancePackNames=["cis"])
