@@ -18,8 +18,13 @@ class LocalAWSHandle:
         self.url = f"http://127.0.0.1:{port}"
 
     def client(self, service: str, region: str = "us-east-1"):
-        return boto3.client(service, endpoint_url=self.url, region_name=region,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     def calls(self) -> dict:
         return local_aws_server.admin(self.port, "calls")

@@ -30,9 +30,8 @@ def run_module(module, args: dict, check_mode: bool = False, capsys=None) -> Mod
     args = dict(args)
     if check_mode:
         args["_ansible_check_mode"] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module.main()
+    with patch_module_args(args), pytest.raises(SystemExit):
+        module.main()
     out = capsys.readouterr().out
     return ModuleResult(json.loads(out.strip().splitlines()[-1]))
 
@@ -59,8 +58,9 @@ def ansible_env(port: int, **extra) -> dict:
 def run_playbook(port: int, playbook: str, inventory: str = "local", *args: str, timeout: int = 600):
     """ansible-playbook from the repo root against the local AWS; returns the CompletedProcess."""
     cmd = [str(Path(sys.executable).parent / "ansible-playbook"), playbook, "-i", f"inventories/{inventory}", *args]
-    return subprocess.run(cmd, cwd=REPO, env=ansible_env(port), capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    return subprocess.run(
+        cmd, cwd=REPO, env=ansible_env(port), capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def recap(output: str) -> dict:

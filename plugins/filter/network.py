@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: 99Tech platform engineering
 # Apache License 2.0 (see LICENSE)
 """Filters for the network role: the subnet layout and the checks that run before any AWS call.
@@ -15,8 +14,30 @@ TIERS = ("public", "private", "data")
 NAT_MODES = ("none", "single", "per_az")
 FLOW_LOG_DESTINATIONS = ("cloud-watch-logs", "s3")
 # The values CloudWatch Logs accepts for PutRetentionPolicy.
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-                      2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 MAX_AZS = 5
 ENV_RE = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,47}$")
@@ -54,7 +75,7 @@ def subnet_layout(vpc_cidr, azs, public=None, private=None, data=None):
     layout = []
     for tier in TIERS:
         cidrs = explicit[tier] or carved[tier]
-        layout.extend({"tier": tier, "az": az, "cidr": cidr} for az, cidr in zip(azs, cidrs))
+        layout.extend({"tier": tier, "az": az, "cidr": cidr} for az, cidr in zip(azs, cidrs, strict=False))
     return layout
 
 
@@ -83,19 +104,23 @@ def network_validation_errors(v):
 
     vpc = _network(v.get("network_vpc_cidr"))
     if vpc is None:
-        err("network_vpc_cidr", f"{v.get('network_vpc_cidr')!r} is not an IPv4 CIDR with its host bits clear "
-                                "(for example 10.0.0.0/16)")
+        err(
+            "network_vpc_cidr",
+            f"{v.get('network_vpc_cidr')!r} is not an IPv4 CIDR with its host bits clear (for example 10.0.0.0/16)",
+        )
     elif not 16 <= vpc.prefixlen <= 20:
-        err("network_vpc_cidr", f"{vpc} has a /{vpc.prefixlen} prefix; AWS allows /16 at the largest and "
-                                "the three-tier layout needs /20 at the smallest")
+        err(
+            "network_vpc_cidr",
+            f"{vpc} has a /{vpc.prefixlen} prefix; AWS allows /16 at the largest and "
+            "the three-tier layout needs /20 at the smallest",
+        )
     elif not vpc.is_private:
         err("network_vpc_cidr", f"{vpc} is not in a private (RFC 1918) range")
 
     az_count = v.get("network_az_count")
     azs = v.get("network_azs") or []
     if not isinstance(az_count, int) or isinstance(az_count, bool) or not 2 <= az_count <= MAX_AZS:
-        err("network_az_count", f"{az_count!r} must be a whole number from 2 to {MAX_AZS} "
-                                "(the platform is multi-AZ)")
+        err("network_az_count", f"{az_count!r} must be a whole number from 2 to {MAX_AZS} (the platform is multi-AZ)")
         az_count = None
     if not isinstance(azs, list):
         err("network_azs", f"{azs!r} must be a list of availability zone names")
@@ -103,8 +128,7 @@ def network_validation_errors(v):
     if azs:
         if len(set(azs)) != len(azs):
             err("network_azs", f"{azs} lists a zone twice")
-        bad = [a for a in azs if not (isinstance(a, str) and region and a.startswith(region)
-                                      and len(a) > len(region))]
+        bad = [a for a in azs if not (isinstance(a, str) and region and a.startswith(region) and len(a) > len(region))]
         if bad:
             err("network_azs", f"{bad} are not zones of region {region!r}")
         if az_count and len(azs) < az_count:
@@ -114,8 +138,10 @@ def network_validation_errors(v):
     if nat_mode not in NAT_MODES:
         err("network_nat_mode", f"{nat_mode!r} must be one of {', '.join(NAT_MODES)}")
     elif env == "prod" and nat_mode != "per_az":
-        err("network_nat_mode", f"is {nat_mode!r}; prod must use per_az so that losing one zone does not cut "
-                                "the others off the internet")
+        err(
+            "network_nat_mode",
+            f"is {nat_mode!r}; prod must use per_az so that losing one zone does not cut the others off the internet",
+        )
 
     # Subnets: each explicit list has one CIDR per zone, inside the VPC, none overlapping.
     cidrs = []
@@ -145,7 +171,7 @@ def network_validation_errors(v):
             if not explicit[s["tier"]]:
                 cidrs.append((f"network_{s['tier']}_subnet_cidrs (carved)", ipaddress.ip_network(s["cidr"])))
     for i, (var_a, a) in enumerate(cidrs):
-        for var_b, b in cidrs[i + 1:]:
+        for var_b, b in cidrs[i + 1 :]:
             if a.overlaps(b):
                 err(var_a, f"{a} overlaps {b} from {var_b}")
 
@@ -154,13 +180,17 @@ def network_validation_errors(v):
         if dest not in FLOW_LOG_DESTINATIONS:
             err("network_flow_logs_destination", f"{dest!r} must be one of {', '.join(FLOW_LOG_DESTINATIONS)}")
         elif dest == "s3" and not S3_ARN_RE.match(str(v.get("network_flow_logs_s3_bucket_arn") or "")):
-            err("network_flow_logs_s3_bucket_arn",
+            err(
+                "network_flow_logs_s3_bucket_arn",
                 f"{v.get('network_flow_logs_s3_bucket_arn')!r} must be an S3 bucket ARN "
-                "(arn:aws:s3:::bucket[/prefix]) when flow logs go to s3")
+                "(arn:aws:s3:::bucket[/prefix]) when flow logs go to s3",
+            )
         retention = v.get("network_flow_logs_retention_days")
         if dest == "cloud-watch-logs" and retention not in LOG_RETENTION_DAYS:
-            err("network_flow_logs_retention_days",
-                f"{retention!r} is not a retention CloudWatch Logs accepts ({', '.join(map(str, LOG_RETENTION_DAYS))})")
+            err(
+                "network_flow_logs_retention_days",
+                f"{retention!r} is not a retention CloudWatch Logs accepts ({', '.join(map(str, LOG_RETENTION_DAYS))})",
+            )
     elif env == "prod":
         err("network_flow_logs_enabled", "is false; prod must keep VPC flow logs on")
     return errors

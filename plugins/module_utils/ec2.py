@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: 99Tech platform engineering
 # Apache License 2.0 (see LICENSE)
 """EC2 helpers shared by the collection's modules, on top of amazon.aws's."""

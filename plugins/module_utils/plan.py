@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: 99Tech platform engineering
 # Apache License 2.0 (see LICENSE)
 """A change log shared by the collection's reconciling modules.

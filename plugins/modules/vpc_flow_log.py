@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: 99Tech platform engineering
 # Apache License 2.0 (see LICENSE)
 
@@ -147,8 +146,16 @@ def _settings(params):
 def _summary(flow_log):
     if not flow_log:
         return {}
-    keys = ("ResourceId", "TrafficType", "LogDestinationType", "LogGroupName", "LogDestination",
-            "DeliverLogsPermissionArn", "MaxAggregationInterval", "LogFormat")
+    keys = (
+        "ResourceId",
+        "TrafficType",
+        "LogDestinationType",
+        "LogGroupName",
+        "LogDestination",
+        "DeliverLogsPermissionArn",
+        "MaxAggregationInterval",
+        "LogFormat",
+    )
     return dict({k: flow_log[k] for k in keys if flow_log.get(k) is not None}, Tags=tag_dict(flow_log))
 
 
@@ -182,8 +189,11 @@ def main():
     )
     p = module.params
     if p["state"] == "present":
-        needed = (["log_group_name", "deliver_logs_permission_arn"] if p["destination_type"] == "cloud-watch-logs"
-                  else ["log_destination"])
+        needed = (
+            ["log_group_name", "deliver_logs_permission_arn"]
+            if p["destination_type"] == "cloud-watch-logs"
+            else ["log_destination"]
+        )
         missing = [n for n in needed if not p[n]]
         if missing:
             module.fail_json(msg=f"destination_type={p['destination_type']} needs {', '.join(missing)}")
@@ -199,28 +209,50 @@ def main():
         before = _summary(current)
         if p["state"] == "absent":
             for fl in existing:
-                plan.do(f"delete flow log {p['name']} {fl['FlowLogId']}", client.delete_flow_logs,
-                        FlowLogIds=[fl["FlowLogId"]], aws_retry=True)
-            module.exit_json(changed=plan.changed, actions=plan.actions, flow_log_id=None,
-                             diff={"before": before, "after": {}} if plan.changed else {})
+                plan.do(
+                    f"delete flow log {p['name']} {fl['FlowLogId']}",
+                    client.delete_flow_logs,
+                    FlowLogIds=[fl["FlowLogId"]],
+                    aws_retry=True,
+                )
+            module.exit_json(
+                changed=plan.changed,
+                actions=plan.actions,
+                flow_log_id=None,
+                diff={"before": before, "after": {}} if plan.changed else {},
+            )
 
         wanted = _settings(p)
         drift = {k: (current.get(k), v) for k, v in wanted.items() if current and current.get(k) != v}
         # Duplicates (several flow logs with our name on the resource) are collapsed to one.
         stale = existing[1:] + ([current] if drift else [])
         for fl in stale:
-            why = ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in drift.items()) if fl is current else "duplicate"
-            plan.do(f"delete flow log {p['name']} {fl['FlowLogId']} ({why})", client.delete_flow_logs,
-                    FlowLogIds=[fl["FlowLogId"]], aws_retry=True)
+            why = (
+                ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in drift.items())
+                if fl is current
+                else "duplicate"
+            )
+            plan.do(
+                f"delete flow log {p['name']} {fl['FlowLogId']} ({why})",
+                client.delete_flow_logs,
+                FlowLogIds=[fl["FlowLogId"]],
+                aws_retry=True,
+            )
         if current is None or drift:
-            request = dict(wanted, ResourceIds=[p["resource_id"]], ResourceType=p["resource_type"],
-                           TagSpecifications=tag_spec("vpc-flow-log", wanted_tags))
+            request = dict(
+                wanted,
+                ResourceIds=[p["resource_id"]],
+                ResourceType=p["resource_type"],
+                TagSpecifications=tag_spec("vpc-flow-log", wanted_tags),
+            )
             target = p["log_group_name"] if p["destination_type"] == "cloud-watch-logs" else p["log_destination"]
             label = f"create flow log {p['name']} on {p['resource_id'] or '(resource to be created)'} to {target}"
             response = plan.do(label, client.create_flow_logs if p["resource_id"] else None, aws_retry=True, **request)
             if response and response.get("Unsuccessful"):
-                module.fail_json(msg=f"AWS refused the flow log: {response['Unsuccessful'][0]['Error']['Message']}",
-                                 unsuccessful=response["Unsuccessful"])
+                module.fail_json(
+                    msg=f"AWS refused the flow log: {response['Unsuccessful'][0]['Error']['Message']}",
+                    unsuccessful=response["Unsuccessful"],
+                )
             flow_log_id = response["FlowLogIds"][0] if response else None
         else:
             flow_log_id = current["FlowLogId"]
@@ -236,8 +268,13 @@ def main():
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="flow log reconciliation failed", actions=plan.actions)
 
-    module.exit_json(changed=plan.changed, actions=plan.actions, flow_log_id=flow_log_id,
-                     diff={"before": before, "after": after} if plan.changed else {}, **result)
+    module.exit_json(
+        changed=plan.changed,
+        actions=plan.actions,
+        flow_log_id=flow_log_id,
+        diff={"before": before, "after": after} if plan.changed else {},
+        **result,
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: 99Tech platform engineering
 # Apache License 2.0 (see LICENSE)
 
@@ -250,11 +249,20 @@ class Network:
                 msg=f"{len(vpcs)} VPCs carry the Name tag {self.name!r} ({', '.join(v['VpcId'] for v in vpcs)}); "
                 "names must be unique, remove or rename the extra ones"
             )
-        cur = {"vpc": vpcs[0] if vpcs else None, "subnets": [], "igws": [], "nats": [], "addresses": [],
-               "route_tables": [], "endpoints": [], "dns_hostnames": None}
+        cur = {
+            "vpc": vpcs[0] if vpcs else None,
+            "subnets": [],
+            "igws": [],
+            "nats": [],
+            "addresses": [],
+            "route_tables": [],
+            "endpoints": [],
+            "dns_hostnames": None,
+        }
         # Elastic IPs belong to no VPC: find ours by name (filtered here, as wildcards differ by endpoint).
         cur["addresses"] = [
-            a for a in c.describe_addresses(Filters=_filters({"tag-key": "Name"}), aws_retry=True)["Addresses"]
+            a
+            for a in c.describe_addresses(Filters=_filters({"tag-key": "Name"}), aws_retry=True)["Addresses"]
             if tag_dict(a).get("Name", "").startswith(f"{self.name}-nat-")
         ]
         if not vpcs:
@@ -266,17 +274,19 @@ class Network:
             "InternetGateways"
         ]
         cur["nats"] = [
-            n for n in self._paginate("describe_nat_gateways", "NatGateways", Filters=by_vpc)
-            if n["State"] in LIVE_NAT_STATES + ("deleting",)
+            n
+            for n in self._paginate("describe_nat_gateways", "NatGateways", Filters=by_vpc)
+            if n["State"] in (*LIVE_NAT_STATES, "deleting")
         ]
         cur["route_tables"] = self._paginate("describe_route_tables", "RouteTables", Filters=by_vpc)
         cur["endpoints"] = [
-            e for e in self._paginate("describe_vpc_endpoints", "VpcEndpoints", Filters=by_vpc)
+            e
+            for e in self._paginate("describe_vpc_endpoints", "VpcEndpoints", Filters=by_vpc)
             if e["State"].lower() not in ("deleted", "deleting")
         ]
-        cur["dns_hostnames"] = c.describe_vpc_attribute(
-            VpcId=vpc_id, Attribute="enableDnsHostnames", aws_retry=True
-        )["EnableDnsHostnames"]["Value"]
+        cur["dns_hostnames"] = c.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames", aws_retry=True)[
+            "EnableDnsHostnames"
+        ]["Value"]
         return cur
 
     def _paginate(self, op, key, **kwargs):
@@ -314,11 +324,17 @@ class Network:
             }
         endpoint_rts = sorted(n for n in rts if not n.endswith(("-public",))) if self.params["s3_endpoint"] else None
         return {
-            "vpc": {"name": self.name, "cidr_block": self.params["cidr_block"],
-                    "enable_dns_hostnames": self.params["enable_dns_hostnames"], "tags": self.wanted_tags(self.name)},
+            "vpc": {
+                "name": self.name,
+                "cidr_block": self.params["cidr_block"],
+                "enable_dns_hostnames": self.params["enable_dns_hostnames"],
+                "tags": self.wanted_tags(self.name),
+            },
             "internet_gateway": bool(rts.get(self.rt_name("public"))),
-            "subnets": {self.subnet_name(s["tier"], s["az"]): {"cidr": s["cidr"], "az": s["az"], "tier": s["tier"]}
-                        for s in subnets},
+            "subnets": {
+                self.subnet_name(s["tier"], s["az"]): {"cidr": s["cidr"], "az": s["az"], "tier": s["tier"]}
+                for s in subnets
+            },
             "nat_gateways": {self.nat_name(az): self.subnet_name("public", az) for az in nat_azs},
             "route_tables": rts,
             "s3_endpoint_route_tables": endpoint_rts,
@@ -343,26 +359,48 @@ class Network:
                 target = f"nat-gateway {nat_names.get(route['NatGatewayId'], route['NatGatewayId'])}"
             rts[rt_names[rt["RouteTableId"]]] = {
                 "default_route": target,
-                "subnets": sorted(subnet_names.get(a["SubnetId"], a["SubnetId"])
-                                  for a in rt.get("Associations", []) if a.get("SubnetId")),
+                "subnets": sorted(
+                    subnet_names.get(a["SubnetId"], a["SubnetId"])
+                    for a in rt.get("Associations", [])
+                    if a.get("SubnetId")
+                ),
             }
         s3 = self._s3_endpoint(cur)
         return {
-            "vpc": {"name": self.name, "cidr_block": vpc["CidrBlock"], "enable_dns_hostnames": cur["dns_hostnames"],
-                    "tags": tag_dict(vpc)},
+            "vpc": {
+                "name": self.name,
+                "cidr_block": vpc["CidrBlock"],
+                "enable_dns_hostnames": cur["dns_hostnames"],
+                "tags": tag_dict(vpc),
+            },
             "internet_gateway": bool(cur["igws"]),
-            "subnets": {subnet_names[s["SubnetId"]]: {"cidr": s["CidrBlock"], "az": s["AvailabilityZone"],
-                                                      "tier": tag_dict(s).get("Tier")} for s in cur["subnets"]},
-            "nat_gateways": {nat_names[n["NatGatewayId"]]: subnet_names.get(n["SubnetId"], n["SubnetId"])
-                             for n in cur["nats"] if n["State"] in LIVE_NAT_STATES},
+            "subnets": {
+                subnet_names[s["SubnetId"]]: {
+                    "cidr": s["CidrBlock"],
+                    "az": s["AvailabilityZone"],
+                    "tier": tag_dict(s).get("Tier"),
+                }
+                for s in cur["subnets"]
+            },
+            "nat_gateways": {
+                nat_names[n["NatGatewayId"]]: subnet_names.get(n["SubnetId"], n["SubnetId"])
+                for n in cur["nats"]
+                if n["State"] in LIVE_NAT_STATES
+            },
             "route_tables": rts,
             "s3_endpoint_route_tables": sorted(rt_names.get(r, r) for r in s3["RouteTableIds"]) if s3 else None,
         }
 
     def _s3_endpoint(self, cur):
         service = f"com.amazonaws.{self.region}.s3"
-        return next((e for e in cur["endpoints"] if e["ServiceName"] == service
-                     and e.get("VpcEndpointType", "Gateway") == "Gateway"), None)
+        return next(
+            (
+                e
+                for e in cur["endpoints"]
+                if e["ServiceName"] == service and e.get("VpcEndpointType", "Gateway") == "Gateway"
+            ),
+            None,
+        )
 
     # -- present ---------------------------------------------------------------
     def ensure_present(self, cur):
@@ -382,16 +420,22 @@ class Network:
         self._retire_unwanted_nats(cur, nats)
         endpoint_id = self._ensure_s3_endpoint(cur, vpc_id, rt_ids)
         subnets_out = [
-            {"id": subnet_ids.get(s["cidr"]), "cidr": s["cidr"], "az": s["az"], "tier": s["tier"],
-             "name": self.subnet_name(s["tier"], s["az"])}
+            {
+                "id": subnet_ids.get(s["cidr"]),
+                "cidr": s["cidr"],
+                "az": s["az"],
+                "tier": s["tier"],
+                "name": self.subnet_name(s["tier"], s["az"]),
+            }
             for s in p["subnets"]
         ]
         return {
             "vpc": {"id": vpc_id, "cidr_block": p["cidr_block"], "name": self.name},
             "internet_gateway_id": igw_id,
             "subnets": subnets_out,
-            "subnet_ids": {tier: [s["id"] for s in subnets_out if s["tier"] == tier]
-                           for tier in ("public", "private", "data")},
+            "subnet_ids": {
+                tier: [s["id"] for s in subnets_out if s["tier"] == tier] for tier in ("public", "private", "data")
+            },
             "nat_gateways": [dict(v, az=az) for az, v in nats.items()],
             "route_table_ids": rt_ids,
             "s3_endpoint_id": endpoint_id,
@@ -413,8 +457,10 @@ class Network:
         if vpc is None:
             created = self.plan.do(
                 f"create VPC {self.name} {p['cidr_block']}",
-                c.create_vpc, CidrBlock=p["cidr_block"],
-                TagSpecifications=tag_spec("vpc", self.wanted_tags(self.name)), aws_retry=True,
+                c.create_vpc,
+                CidrBlock=p["cidr_block"],
+                TagSpecifications=tag_spec("vpc", self.wanted_tags(self.name)),
+                aws_retry=True,
             )
             if created is None:
                 if p["enable_dns_hostnames"]:
@@ -429,8 +475,10 @@ class Network:
         if cur["dns_hostnames"] != p["enable_dns_hostnames"]:
             self.plan.do(
                 f"set enableDnsHostnames={p['enable_dns_hostnames']} on VPC {vpc_id}",
-                c.modify_vpc_attribute, VpcId=vpc_id,
-                EnableDnsHostnames={"Value": p["enable_dns_hostnames"]}, aws_retry=True,
+                c.modify_vpc_attribute,
+                VpcId=vpc_id,
+                EnableDnsHostnames={"Value": p["enable_dns_hostnames"]},
+                aws_retry=True,
             )
         return vpc_id
 
@@ -441,8 +489,15 @@ class Network:
         name = f"{self.name}-igw"
         if cur["igws"]:
             igw = cur["igws"][0]
-            sync_tags(c, self.plan, igw["InternetGatewayId"], tag_dict(igw), self.wanted_tags(name), self.purge,
-                      "internet gateway")
+            sync_tags(
+                c,
+                self.plan,
+                igw["InternetGatewayId"],
+                tag_dict(igw),
+                self.wanted_tags(name),
+                self.purge,
+                "internet gateway",
+            )
             return igw["InternetGatewayId"]
         # A gateway left detached by an interrupted run is reused, not duplicated.
         orphans = c.describe_internet_gateways(Filters=_filters({"tag:Name": name}), aws_retry=True)["InternetGateways"]
@@ -450,13 +505,20 @@ class Network:
         if orphan:
             igw_id = orphan["InternetGatewayId"]
         else:
-            created = self.plan.do(f"create internet gateway {name}", c.create_internet_gateway,
-                                   TagSpecifications=tag_spec("internet-gateway", self.wanted_tags(name)),
-                                   aws_retry=True)
+            created = self.plan.do(
+                f"create internet gateway {name}",
+                c.create_internet_gateway,
+                TagSpecifications=tag_spec("internet-gateway", self.wanted_tags(name)),
+                aws_retry=True,
+            )
             igw_id = created["InternetGateway"]["InternetGatewayId"] if created else None
-        self.plan.do(f"attach internet gateway {name} to VPC {self.name}",
-                     c.attach_internet_gateway if igw_id and vpc_id else None,
-                     InternetGatewayId=igw_id, VpcId=vpc_id, aws_retry=True)
+        self.plan.do(
+            f"attach internet gateway {name} to VPC {self.name}",
+            c.attach_internet_gateway if igw_id and vpc_id else None,
+            InternetGatewayId=igw_id,
+            VpcId=vpc_id,
+            aws_retry=True,
+        )
         return igw_id
 
     def _ensure_subnets(self, cur, vpc_id):
@@ -473,8 +535,12 @@ class Network:
                 continue
             created = self.plan.do(
                 f"create subnet {name} {s['cidr']}",
-                c.create_subnet if vpc_id else None, VpcId=vpc_id, CidrBlock=s["cidr"], AvailabilityZone=s["az"],
-                TagSpecifications=tag_spec("subnet", wanted), aws_retry=True,
+                c.create_subnet if vpc_id else None,
+                VpcId=vpc_id,
+                CidrBlock=s["cidr"],
+                AvailabilityZone=s["az"],
+                TagSpecifications=tag_spec("subnet", wanted),
+                aws_retry=True,
             )
             ids[s["cidr"]] = created["Subnet"]["SubnetId"] if created else None
         return ids
@@ -488,36 +554,60 @@ class Network:
         for az in self.nat_azs():
             name = self.nat_name(az)
             subnet_id = public_by_az[az]
-            nat = next((n for n in cur["nats"] if n["State"] in LIVE_NAT_STATES
-                        and n["SubnetId"] == subnet_id and tag_dict(n).get("Name") == name), None)
+            nat = next(
+                (
+                    n
+                    for n in cur["nats"]
+                    if n["State"] in LIVE_NAT_STATES and n["SubnetId"] == subnet_id and tag_dict(n).get("Name") == name
+                ),
+                None,
+            )
             if nat:
-                sync_tags(c, self.plan, nat["NatGatewayId"], tag_dict(nat), self.wanted_tags(name), self.purge,
-                          "NAT gateway")
+                sync_tags(
+                    c, self.plan, nat["NatGatewayId"], tag_dict(nat), self.wanted_tags(name), self.purge, "NAT gateway"
+                )
                 addr = (nat.get("NatGatewayAddresses") or [{}])[0]
-                out[az] = {"id": nat["NatGatewayId"], "subnet_id": subnet_id, "name": name,
-                           "allocation_id": addr.get("AllocationId"), "public_ip": addr.get("PublicIp"),
-                           "state": nat["State"]}
+                out[az] = {
+                    "id": nat["NatGatewayId"],
+                    "subnet_id": subnet_id,
+                    "name": name,
+                    "allocation_id": addr.get("AllocationId"),
+                    "public_ip": addr.get("PublicIp"),
+                    "state": nat["State"],
+                }
                 if nat["State"] == "pending":
                     pending.append(nat["NatGatewayId"])
                 continue
             eip = free_eips.get(name)
             if eip is None:
                 allocated = self.plan.do(
-                    f"allocate Elastic IP {name}", c.allocate_address, Domain="vpc",
-                    TagSpecifications=tag_spec("elastic-ip", self.wanted_tags(name)), aws_retry=True,
+                    f"allocate Elastic IP {name}",
+                    c.allocate_address,
+                    Domain="vpc",
+                    TagSpecifications=tag_spec("elastic-ip", self.wanted_tags(name)),
+                    aws_retry=True,
                 )
                 eip = allocated or {}
             created = self.plan.do(
                 f"create NAT gateway {name} in {self.subnet_name('public', az)}",
                 c.create_nat_gateway if subnet_id else None,
-                SubnetId=subnet_id, AllocationId=eip.get("AllocationId"),
-                ClientToken=hashlib.sha256(f"{self.name}:{subnet_id}:{eip.get('AllocationId')}".encode()).hexdigest()[:64],
-                TagSpecifications=tag_spec("natgateway", self.wanted_tags(name)), aws_retry=True,
+                SubnetId=subnet_id,
+                AllocationId=eip.get("AllocationId"),
+                ClientToken=hashlib.sha256(f"{self.name}:{subnet_id}:{eip.get('AllocationId')}".encode()).hexdigest()[
+                    :64
+                ],
+                TagSpecifications=tag_spec("natgateway", self.wanted_tags(name)),
+                aws_retry=True,
             )
             nat = (created or {}).get("NatGateway", {})
-            out[az] = {"id": nat.get("NatGatewayId"), "subnet_id": subnet_id, "name": name,
-                       "allocation_id": eip.get("AllocationId"), "public_ip": eip.get("PublicIp"),
-                       "state": nat.get("State", "pending")}
+            out[az] = {
+                "id": nat.get("NatGatewayId"),
+                "subnet_id": subnet_id,
+                "name": name,
+                "allocation_id": eip.get("AllocationId"),
+                "public_ip": eip.get("PublicIp"),
+                "state": nat.get("State", "pending"),
+            }
             if nat:
                 pending.append(nat["NatGatewayId"])
         if pending and self.params["wait"] and not self.module.check_mode:
@@ -540,15 +630,24 @@ class Network:
         """Delete NAT gateways this module made and no longer wants, then release their EIPs."""
         keep_ids = {v["id"] for v in kept.values()}
         prefix = f"{self.name}-nat-"
-        retired = [n for n in cur["nats"] if n["State"] in LIVE_NAT_STATES and n["NatGatewayId"] not in keep_ids
-                   and tag_dict(n).get("Name", "").startswith(prefix)]
+        retired = [
+            n
+            for n in cur["nats"]
+            if n["State"] in LIVE_NAT_STATES
+            and n["NatGatewayId"] not in keep_ids
+            and tag_dict(n).get("Name", "").startswith(prefix)
+        ]
         self._delete_nats(retired, cur)
 
     def _delete_nats(self, nats, cur):
         c = self.client
         for n in nats:
-            self.plan.do(f"delete NAT gateway {tag_dict(n).get('Name', '')} {n['NatGatewayId']}",
-                         c.delete_nat_gateway, NatGatewayId=n["NatGatewayId"], aws_retry=True)
+            self.plan.do(
+                f"delete NAT gateway {tag_dict(n).get('Name', '')} {n['NatGatewayId']}",
+                c.delete_nat_gateway,
+                NatGatewayId=n["NatGatewayId"],
+                aws_retry=True,
+            )
         if nats and not self.module.check_mode:
             self._wait("nat_gateway_deleted", NatGatewayIds=[n["NatGatewayId"] for n in nats])
         allocations = {a.get("AllocationId") for n in nats for a in n.get("NatGatewayAddresses", [])}
@@ -556,8 +655,12 @@ class Network:
         released = set()
         for a in cur["addresses"]:
             if a["AllocationId"] in allocations or tag_dict(a).get("Name") in names:
-                self.plan.do(f"release Elastic IP {tag_dict(a).get('Name', '')} {a.get('PublicIp')}",
-                             c.release_address, AllocationId=a["AllocationId"], aws_retry=True)
+                self.plan.do(
+                    f"release Elastic IP {tag_dict(a).get('Name', '')} {a.get('PublicIp')}",
+                    c.release_address,
+                    AllocationId=a["AllocationId"],
+                    aws_retry=True,
+                )
                 released.add(a["AllocationId"])
         return released
 
@@ -568,20 +671,27 @@ class Network:
         out = {"public": None, "private": {}, "data": None}
         public = [s for s in subnets if s["tier"] == "public"]
         if public:
-            out["public"] = self._ensure_rt(by_name, cur, vpc_id, self.rt_name("public"),
-                                            [subnet_ids.get(s["cidr"]) for s in public],
-                                            ("GatewayId", igw_id, "internet gateway"))
+            out["public"] = self._ensure_rt(
+                by_name,
+                cur,
+                vpc_id,
+                self.rt_name("public"),
+                [subnet_ids.get(s["cidr"]) for s in public],
+                ("GatewayId", igw_id, "internet gateway"),
+            )
         for s in subnets:
             if s["tier"] != "private":
                 continue
             nat_az = (s["az"] if s["az"] in nats else nat_azs[0]) if nat_azs else None
             target = ("NatGatewayId", nats[nat_az]["id"], f"NAT gateway {nats[nat_az]['name']}") if nat_az else None
-            out["private"][s["az"]] = self._ensure_rt(by_name, cur, vpc_id, self.rt_name("private", s["az"]),
-                                                      [subnet_ids.get(s["cidr"])], target)
+            out["private"][s["az"]] = self._ensure_rt(
+                by_name, cur, vpc_id, self.rt_name("private", s["az"]), [subnet_ids.get(s["cidr"])], target
+            )
         data = [s for s in subnets if s["tier"] == "data"]
         if data:
-            out["data"] = self._ensure_rt(by_name, cur, vpc_id, self.rt_name("data"),
-                                          [subnet_ids.get(s["cidr"]) for s in data], None)
+            out["data"] = self._ensure_rt(
+                by_name, cur, vpc_id, self.rt_name("data"), [subnet_ids.get(s["cidr"]) for s in data], None
+            )
         return out
 
     def _ensure_rt(self, by_name, cur, vpc_id, name, subnet_ids, target):
@@ -589,9 +699,13 @@ class Network:
         c = self.client
         rt = by_name.get(name)
         if rt is None:
-            created = self.plan.do(f"create route table {name}", c.create_route_table if vpc_id else None,
-                                   VpcId=vpc_id, TagSpecifications=tag_spec("route-table", self.wanted_tags(name)),
-                                   aws_retry=True)
+            created = self.plan.do(
+                f"create route table {name}",
+                c.create_route_table if vpc_id else None,
+                VpcId=vpc_id,
+                TagSpecifications=tag_spec("route-table", self.wanted_tags(name)),
+                aws_retry=True,
+            )
             rt = created["RouteTable"] if created else {"RouteTableId": None, "Routes": [], "Associations": []}
         else:
             sync_tags(c, self.plan, rt["RouteTableId"], tag_dict(rt), self.wanted_tags(name), self.purge, "route table")
@@ -600,33 +714,59 @@ class Network:
         if target:
             key, target_id, label = target
             if route is None:
-                self.plan.do(f"route {DEFAULT_ROUTE} in {name} to {label}",
-                             c.create_route if rt_id and target_id else None,
-                             RouteTableId=rt_id, DestinationCidrBlock=DEFAULT_ROUTE, aws_retry=True, **{key: target_id})
+                self.plan.do(
+                    f"route {DEFAULT_ROUTE} in {name} to {label}",
+                    c.create_route if rt_id and target_id else None,
+                    RouteTableId=rt_id,
+                    DestinationCidrBlock=DEFAULT_ROUTE,
+                    aws_retry=True,
+                    **{key: target_id},
+                )
             elif route.get(key) != target_id or route.get("State") == "blackhole":
-                self.plan.do(f"re-route {DEFAULT_ROUTE} in {name} to {label}",
-                             c.replace_route if rt_id and target_id else None,
-                             RouteTableId=rt_id, DestinationCidrBlock=DEFAULT_ROUTE, aws_retry=True, **{key: target_id})
+                self.plan.do(
+                    f"re-route {DEFAULT_ROUTE} in {name} to {label}",
+                    c.replace_route if rt_id and target_id else None,
+                    RouteTableId=rt_id,
+                    DestinationCidrBlock=DEFAULT_ROUTE,
+                    aws_retry=True,
+                    **{key: target_id},
+                )
         elif route is not None:
-            self.plan.do(f"remove route {DEFAULT_ROUTE} from {name}", c.delete_route,
-                         RouteTableId=rt_id, DestinationCidrBlock=DEFAULT_ROUTE, aws_retry=True)
+            self.plan.do(
+                f"remove route {DEFAULT_ROUTE} from {name}",
+                c.delete_route,
+                RouteTableId=rt_id,
+                DestinationCidrBlock=DEFAULT_ROUTE,
+                aws_retry=True,
+            )
         # A subnet has at most one explicit association: move it here if it is elsewhere.
         assoc_elsewhere = {
             a["SubnetId"]: a["RouteTableAssociationId"]
-            for other in cur["route_tables"] if other["RouteTableId"] != rt_id
-            for a in other.get("Associations", []) if a.get("SubnetId")
+            for other in cur["route_tables"]
+            if other["RouteTableId"] != rt_id
+            for a in other.get("Associations", [])
+            if a.get("SubnetId")
         }
         mine = {a["SubnetId"] for a in rt.get("Associations", []) if a.get("SubnetId")}
         for subnet_id in subnet_ids:
             if subnet_id and subnet_id in mine:
                 continue
             if subnet_id in assoc_elsewhere:
-                self.plan.do(f"move subnet {subnet_id} to route table {name}", c.replace_route_table_association,
-                             AssociationId=assoc_elsewhere[subnet_id], RouteTableId=rt_id, aws_retry=True)
+                self.plan.do(
+                    f"move subnet {subnet_id} to route table {name}",
+                    c.replace_route_table_association,
+                    AssociationId=assoc_elsewhere[subnet_id],
+                    RouteTableId=rt_id,
+                    aws_retry=True,
+                )
             else:
-                self.plan.do(f"associate subnet {subnet_id or '(new)'} with route table {name}",
-                             c.associate_route_table if rt_id and subnet_id else None,
-                             RouteTableId=rt_id, SubnetId=subnet_id, aws_retry=True)
+                self.plan.do(
+                    f"associate subnet {subnet_id or '(new)'} with route table {name}",
+                    c.associate_route_table if rt_id and subnet_id else None,
+                    RouteTableId=rt_id,
+                    SubnetId=subnet_id,
+                    aws_retry=True,
+                )
         return rt_id
 
     def _ensure_s3_endpoint(self, cur, vpc_id, rt_ids):
@@ -635,17 +775,28 @@ class Network:
         name = f"{self.name}-s3"
         if not self.params["s3_endpoint"]:
             if endpoint and tag_dict(endpoint).get("Name") == name:
-                self.plan.do(f"delete S3 endpoint {endpoint['VpcEndpointId']}", c.delete_vpc_endpoints,
-                             VpcEndpointIds=[endpoint["VpcEndpointId"]], aws_retry=True)
+                self.plan.do(
+                    f"delete S3 endpoint {endpoint['VpcEndpointId']}",
+                    c.delete_vpc_endpoints,
+                    VpcEndpointIds=[endpoint["VpcEndpointId"]],
+                    aws_retry=True,
+                )
             return None
-        all_rts = list(rt_ids["private"].values()) + ([rt_ids["data"]] if self.params["subnets"] and any(
-            s["tier"] == "data" for s in self.params["subnets"]) else [])
+        all_rts = list(rt_ids["private"].values()) + (
+            [rt_ids["data"]]
+            if self.params["subnets"] and any(s["tier"] == "data" for s in self.params["subnets"])
+            else []
+        )
         wanted = [i for i in all_rts if i]
         if endpoint is None:
             created = self.plan.do(
-                f"create S3 gateway endpoint {name}", c.create_vpc_endpoint if vpc_id else None,
-                VpcId=vpc_id, ServiceName=f"com.amazonaws.{self.region}.s3", VpcEndpointType="Gateway",
-                RouteTableIds=wanted, TagSpecifications=tag_spec("vpc-endpoint", self.wanted_tags(name)),
+                f"create S3 gateway endpoint {name}",
+                c.create_vpc_endpoint if vpc_id else None,
+                VpcId=vpc_id,
+                ServiceName=f"com.amazonaws.{self.region}.s3",
+                VpcEndpointType="Gateway",
+                RouteTableIds=wanted,
+                TagSpecifications=tag_spec("vpc-endpoint", self.wanted_tags(name)),
                 aws_retry=True,
             )
             return created["VpcEndpoint"]["VpcEndpointId"] if created else None
@@ -655,9 +806,14 @@ class Network:
         add, remove = sorted(set(wanted) - have), sorted(have - set(wanted))
         # In check mode a route table still to be created has no id yet, but it will join the endpoint.
         if add or remove or len(wanted) < len(all_rts):
-            self.plan.do(f"set S3 endpoint {endpoint_id} route tables (+{add} -{remove})",
-                         c.modify_vpc_endpoint, VpcEndpointId=endpoint_id, AddRouteTableIds=add,
-                         RemoveRouteTableIds=remove, aws_retry=True)
+            self.plan.do(
+                f"set S3 endpoint {endpoint_id} route tables (+{add} -{remove})",
+                c.modify_vpc_endpoint,
+                VpcEndpointId=endpoint_id,
+                AddRouteTableIds=add,
+                RemoveRouteTableIds=remove,
+                aws_retry=True,
+            )
         return endpoint_id
 
     # -- absent -----------------------------------------------------------------
@@ -668,35 +824,68 @@ class Network:
             # A teardown interrupted after the VPC went may still have left its addresses.
             for a in cur["addresses"]:
                 if not a.get("AssociationId"):
-                    self.plan.do(f"release Elastic IP {tag_dict(a).get('Name', '')} {a.get('PublicIp')}",
-                                 c.release_address, AllocationId=a["AllocationId"], aws_retry=True)
+                    self.plan.do(
+                        f"release Elastic IP {tag_dict(a).get('Name', '')} {a.get('PublicIp')}",
+                        c.release_address,
+                        AllocationId=a["AllocationId"],
+                        aws_retry=True,
+                    )
             return {"vpc": {"id": None, "cidr_block": None, "name": self.name}}
         vpc_id = vpc["VpcId"]
         for e in cur["endpoints"]:
-            self.plan.do(f"delete VPC endpoint {e['VpcEndpointId']}", c.delete_vpc_endpoints,
-                         VpcEndpointIds=[e["VpcEndpointId"]], aws_retry=True)
+            self.plan.do(
+                f"delete VPC endpoint {e['VpcEndpointId']}",
+                c.delete_vpc_endpoints,
+                VpcEndpointIds=[e["VpcEndpointId"]],
+                aws_retry=True,
+            )
         released = self._delete_nats([n for n in cur["nats"] if n["State"] in LIVE_NAT_STATES], cur)
         for rt in cur["route_tables"]:
             if any(a.get("Main") for a in rt.get("Associations", [])):
                 continue
             for a in rt.get("Associations", []):
-                self.plan.do(f"disassociate {a.get('SubnetId')} from {rt['RouteTableId']}",
-                             c.disassociate_route_table, AssociationId=a["RouteTableAssociationId"], aws_retry=True)
-            self.plan.do(f"delete route table {tag_dict(rt).get('Name', '')} {rt['RouteTableId']}",
-                         c.delete_route_table, RouteTableId=rt["RouteTableId"], aws_retry=True)
+                self.plan.do(
+                    f"disassociate {a.get('SubnetId')} from {rt['RouteTableId']}",
+                    c.disassociate_route_table,
+                    AssociationId=a["RouteTableAssociationId"],
+                    aws_retry=True,
+                )
+            self.plan.do(
+                f"delete route table {tag_dict(rt).get('Name', '')} {rt['RouteTableId']}",
+                c.delete_route_table,
+                RouteTableId=rt["RouteTableId"],
+                aws_retry=True,
+            )
         for s in cur["subnets"]:
-            self.plan.do(f"delete subnet {tag_dict(s).get('Name', '')} {s['SubnetId']}", c.delete_subnet,
-                         SubnetId=s["SubnetId"], aws_retry=True)
+            self.plan.do(
+                f"delete subnet {tag_dict(s).get('Name', '')} {s['SubnetId']}",
+                c.delete_subnet,
+                SubnetId=s["SubnetId"],
+                aws_retry=True,
+            )
         for igw in cur["igws"]:
-            self.plan.do(f"detach internet gateway {igw['InternetGatewayId']}", c.detach_internet_gateway,
-                         InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc_id, aws_retry=True)
-            self.plan.do(f"delete internet gateway {igw['InternetGatewayId']}", c.delete_internet_gateway,
-                         InternetGatewayId=igw["InternetGatewayId"], aws_retry=True)
+            self.plan.do(
+                f"detach internet gateway {igw['InternetGatewayId']}",
+                c.detach_internet_gateway,
+                InternetGatewayId=igw["InternetGatewayId"],
+                VpcId=vpc_id,
+                aws_retry=True,
+            )
+            self.plan.do(
+                f"delete internet gateway {igw['InternetGatewayId']}",
+                c.delete_internet_gateway,
+                InternetGatewayId=igw["InternetGatewayId"],
+                aws_retry=True,
+            )
         # Addresses tagged for this network that no NAT holds any more (left by an interrupted run).
         for a in cur["addresses"]:
             if not a.get("AssociationId") and a["AllocationId"] not in released:
-                self.plan.do(f"release Elastic IP {tag_dict(a).get('Name', '')} {a.get('PublicIp')}",
-                             c.release_address, AllocationId=a["AllocationId"], aws_retry=True)
+                self.plan.do(
+                    f"release Elastic IP {tag_dict(a).get('Name', '')} {a.get('PublicIp')}",
+                    c.release_address,
+                    AllocationId=a["AllocationId"],
+                    aws_retry=True,
+                )
         self.plan.do(f"delete VPC {self.name} {vpc_id}", c.delete_vpc, VpcId=vpc_id, aws_retry=True)
         return {"vpc": {"id": None, "cidr_block": vpc["CidrBlock"], "name": self.name}}
 
@@ -706,7 +895,9 @@ def main():
         name=dict(type="str", required=True),
         cidr_block=dict(type="str"),
         subnets=dict(
-            type="list", elements="dict", default=[],
+            type="list",
+            elements="dict",
+            default=[],
             options=dict(
                 cidr=dict(type="str", required=True),
                 az=dict(type="str", required=True),
@@ -740,9 +931,13 @@ def main():
             result = network.ensure_absent(current)
             after = {}
     except is_boto3_error_code("DependencyViolation") as e:
-        module.fail_json_aws(e, msg="AWS refused a deletion because something still uses the resource "
-                                    "(network interfaces of load balancers, clusters or databases): "
-                                    "tear those down first", actions=network.plan.actions)
+        module.fail_json_aws(
+            e,
+            msg="AWS refused a deletion because something still uses the resource "
+            "(network interfaces of load balancers, clusters or databases): "
+            "tear those down first",
+            actions=network.plan.actions,
+        )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg="VPC network reconciliation failed", actions=network.plan.actions)
     changed = network.plan.changed

@@ -12,20 +12,29 @@ def tagged_with_env(aws, env="local"):
     does not list every EC2 type) and IAM roles."""
     tagging = aws.client("resourcegroupstaggingapi")
     # Deleted NAT gateways stay listed (state "deleted") for a while, as on AWS: judged by describe below.
-    found = {r["ResourceARN"] for r in tagging.get_resources(
-        TagFilters=[{"Key": "Environment", "Values": [env]}])["ResourceTagMappingList"] if ":natgateway/" not in r["ResourceARN"]}
+    found = {
+        r["ResourceARN"]
+        for r in tagging.get_resources(TagFilters=[{"Key": "Environment", "Values": [env]}])["ResourceTagMappingList"]
+        if ":natgateway/" not in r["ResourceARN"]
+    }
     ec2 = aws.client("ec2")
     by_tag = [{"Name": "tag:Environment", "Values": [env]}]
     found |= {f"vpc/{v['VpcId']}" for v in ec2.describe_vpcs(Filters=by_tag)["Vpcs"]}
     found |= {f"subnet/{s['SubnetId']}" for s in ec2.describe_subnets(Filters=by_tag)["Subnets"]}
-    found |= {f"natgateway/{n['NatGatewayId']}" for n in ec2.describe_nat_gateways(Filter=by_tag)["NatGateways"]
-              if n["State"] not in ("deleted", "deleting")}
+    found |= {
+        f"natgateway/{n['NatGatewayId']}"
+        for n in ec2.describe_nat_gateways(Filter=by_tag)["NatGateways"]
+        if n["State"] not in ("deleted", "deleting")
+    }
     found |= {f"elastic-ip/{a['AllocationId']}" for a in ec2.describe_addresses(Filters=by_tag)["Addresses"]}
     found |= {f"route-table/{r['RouteTableId']}" for r in ec2.describe_route_tables(Filters=by_tag)["RouteTables"]}
     found |= {f"flow-log/{f['FlowLogId']}" for f in ec2.describe_flow_logs(Filters=by_tag)["FlowLogs"]}
     iam = aws.client("iam")
-    found |= {r["Arn"] for r in iam.list_roles()["Roles"]
-              if {"Key": "Environment", "Value": env} in iam.list_role_tags(RoleName=r["RoleName"])["Tags"]}
+    found |= {
+        r["Arn"]
+        for r in iam.list_roles()["Roles"]
+        if {"Key": "Environment", "Value": env} in iam.list_role_tags(RoleName=r["RoleName"])["Tags"]
+    }
     return sorted(found)
 
 

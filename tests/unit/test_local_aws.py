@@ -33,8 +33,13 @@ def test_reset_forgets_resources(aws):
         ("POST", "/clusters/c1/addons", "eks", "CreateAddon", {"name": "c1"}),
         ("GET", "/clusters/c1/addons/coredns", "eks", "DescribeAddon", {"name": "c1", "addonName": "coredns"}),
         ("GET", "/addons/supported-versions", "eks", "DescribeAddonVersions", {}),
-        ("DELETE", "/clusters/c1/access-entries/arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fa", "eks", "DeleteAccessEntry",
-         {"name": "c1", "principalArn": "arn:aws:iam::1:role/a"}),
+        (
+            "DELETE",
+            "/clusters/c1/access-entries/arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fa",
+            "eks",
+            "DeleteAccessEntry",
+            {"name": "c1", "principalArn": "arn:aws:iam::1:role/a"},
+        ),
         ("POST", "/standards/register", "securityhub", "BatchEnableStandards", {}),
     ],
 )
@@ -46,18 +51,27 @@ def test_rest_operations_resolve_from_the_botocore_model(method, path, service, 
 def _cluster(aws):
     ec2 = aws.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.2.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"]
-               for i, z in enumerate("ab")]
-    aws.client("eks").create_cluster(name="c1", version="1.31", roleArn="arn:aws:iam::123456789012:role/eks",
-                                     resourcesVpcConfig={"subnetIds": subnets})
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.2.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"]
+        for i, z in enumerate("ab")
+    ]
+    aws.client("eks").create_cluster(
+        name="c1",
+        version="1.31",
+        roleArn="arn:aws:iam::123456789012:role/eks",
+        resourcesVpcConfig={"subnetIds": subnets},
+    )
 
 
 def test_eks_addons_lifecycle(aws):
     _cluster(aws)
     eks = aws.client("eks")
     versions = eks.describe_addon_versions(addonName="coredns", kubernetesVersion="1.31")["addons"][0]
-    default = [v["addonVersion"] for v in versions["addonVersions"]
-               if any(c["defaultVersion"] and c["clusterVersion"] == "1.31" for c in v["compatibilities"])]
+    default = [
+        v["addonVersion"]
+        for v in versions["addonVersions"]
+        if any(c["defaultVersion"] and c["clusterVersion"] == "1.31" for c in v["compatibilities"])
+    ]
     assert default == ["v1.11.3-eksbuild.2"]
     addon = eks.create_addon(clusterName="c1", addonName="coredns", tags={"Project": "trading"})["addon"]
     assert addon["status"] == "ACTIVE" and addon["addonVersion"] == "v1.11.3-eksbuild.2"
@@ -85,8 +99,7 @@ def test_eks_access_entries_and_policies(aws):
     eks.create_access_entry(clusterName="c1", principalArn=admin, kubernetesGroups=["ops"])
     assert eks.list_access_entries(clusterName="c1")["accessEntries"] == [admin]
     policy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-    eks.associate_access_policy(clusterName="c1", principalArn=admin, policyArn=policy,
-                                accessScope={"type": "cluster"})
+    eks.associate_access_policy(clusterName="c1", principalArn=admin, policyArn=policy, accessScope={"type": "cluster"})
     listed = eks.list_associated_access_policies(clusterName="c1", principalArn=admin)["associatedAccessPolicies"]
     assert [p["policyArn"] for p in listed] == [policy]
     eks.disassociate_access_policy(clusterName="c1", principalArn=admin, policyArn=policy)
@@ -113,7 +126,9 @@ def test_security_hub_standards(aws):
 def test_config_conformance_packs(aws):
     cfg = aws.client("config")
     arn = cfg.put_conformance_pack(ConformancePackName="cis", TemplateBody="Resources: {}")["ConformancePackArn"]
-    assert cfg.put_conformance_pack(ConformancePackName="cis", TemplateBody="Resources: {}")["ConformancePackArn"] == arn
+    assert (
+        cfg.put_conformance_pack(ConformancePackName="cis", TemplateBody="Resources: {}")["ConformancePackArn"] == arn
+    )
     details = cfg.describe_conformance_packs(ConformancePackNames=["cis"])["ConformancePackDetails"]
     assert details[0]["ConformancePackArn"] == arn
     status = cfg.describe_conformance_pack_status()["ConformancePackStatusDetails"]

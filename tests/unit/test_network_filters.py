@@ -3,20 +3,26 @@
 import ipaddress
 
 import pytest
-
-from ansible_collections.ninetynine.trading_infra.plugins.filter.network import network_validation_errors
-from ansible_collections.ninetynine.trading_infra.plugins.filter.network import subnet_layout
+from ansible_collections.ninetynine.trading_infra.plugins.filter.network import network_validation_errors, subnet_layout
 
 AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
 
 
 def good(**overrides):
     v = {
-        "trading_env": "dev", "trading_aws_region": "us-east-1", "network_name": "trading-dev",
-        "network_vpc_cidr": "10.0.0.0/16", "network_az_count": 3, "network_azs": AZS,
-        "network_public_subnet_cidrs": [], "network_private_subnet_cidrs": [], "network_data_subnet_cidrs": [],
-        "network_nat_mode": "single", "network_flow_logs_enabled": True,
-        "network_flow_logs_destination": "cloud-watch-logs", "network_flow_logs_s3_bucket_arn": "",
+        "trading_env": "dev",
+        "trading_aws_region": "us-east-1",
+        "network_name": "trading-dev",
+        "network_vpc_cidr": "10.0.0.0/16",
+        "network_az_count": 3,
+        "network_azs": AZS,
+        "network_public_subnet_cidrs": [],
+        "network_private_subnet_cidrs": [],
+        "network_data_subnet_cidrs": [],
+        "network_nat_mode": "single",
+        "network_flow_logs_enabled": True,
+        "network_flow_logs_destination": "cloud-watch-logs",
+        "network_flow_logs_s3_bucket_arn": "",
         "network_flow_logs_retention_days": 30,
     }
     v.update(overrides)
@@ -41,7 +47,7 @@ def test_carved_subnets_never_overlap_and_stay_inside(cidr, zones):
     nets = [ipaddress.ip_network(s["cidr"]) for s in subnet_layout(cidr, azs)]
     assert len(nets) == 3 * zones
     assert all(n.subnet_of(ipaddress.ip_network(cidr)) for n in nets)
-    assert not [(a, b) for i, a in enumerate(nets) for b in nets[i + 1:] if a.overlaps(b)]
+    assert not [(a, b) for i, a in enumerate(nets) for b in nets[i + 1 :] if a.overlaps(b)]
     assert network_validation_errors(good(network_vpc_cidr=cidr, network_az_count=zones, network_azs=azs)) == []
 
 
@@ -69,16 +75,28 @@ def test_good_inputs_pass():
         ({"network_nat_mode": "double"}, "network_nat_mode", "must be one of"),
         ({"trading_env": "prod"}, "network_nat_mode", "prod must use per_az"),
         ({"network_public_subnet_cidrs": ["10.0.160.0/24"]}, "network_public_subnet_cidrs", "one per zone"),
-        ({"network_public_subnet_cidrs": ["10.1.0.0/24", "10.0.161.0/24", "10.0.162.0/24"]},
-         "network_public_subnet_cidrs", "not inside network_vpc_cidr"),
-        ({"network_public_subnet_cidrs": ["10.0.0.0/24", "10.0.161.0/24", "10.0.162.0/24"]},
-         "network_public_subnet_cidrs", "overlaps 10.0.0.0/19"),
-        ({"network_data_subnet_cidrs": ["10.0.192.0/29", "10.0.193.0/24", "10.0.194.0/24"]},
-         "network_data_subnet_cidrs", "smaller than /28"),
+        (
+            {"network_public_subnet_cidrs": ["10.1.0.0/24", "10.0.161.0/24", "10.0.162.0/24"]},
+            "network_public_subnet_cidrs",
+            "not inside network_vpc_cidr",
+        ),
+        (
+            {"network_public_subnet_cidrs": ["10.0.0.0/24", "10.0.161.0/24", "10.0.162.0/24"]},
+            "network_public_subnet_cidrs",
+            "overlaps 10.0.0.0/19",
+        ),
+        (
+            {"network_data_subnet_cidrs": ["10.0.192.0/29", "10.0.193.0/24", "10.0.194.0/24"]},
+            "network_data_subnet_cidrs",
+            "smaller than /28",
+        ),
         ({"network_flow_logs_retention_days": 45}, "network_flow_logs_retention_days", "not a retention"),
         ({"network_flow_logs_destination": "s3"}, "network_flow_logs_s3_bucket_arn", "must be an S3 bucket ARN"),
-        ({"trading_env": "prod", "network_nat_mode": "per_az", "network_flow_logs_enabled": False},
-         "network_flow_logs_enabled", "prod must keep VPC flow logs on"),
+        (
+            {"trading_env": "prod", "network_nat_mode": "per_az", "network_flow_logs_enabled": False},
+            "network_flow_logs_enabled",
+            "prod must keep VPC flow logs on",
+        ),
         ({"trading_aws_region": "mars-1"}, "trading_aws_region", "not an AWS region"),
     ],
 )

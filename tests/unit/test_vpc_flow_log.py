@@ -1,8 +1,8 @@
 """vpc_flow_log against the local AWS."""
 
 import pytest
-
 from ansible_collections.ninetynine.trading_infra.plugins.modules import vpc_flow_log
+
 from tests.helpers import run_module
 
 ROLE = "arn:aws:iam::123456789012:role/flow-logs"
@@ -18,10 +18,16 @@ def vpc_id(aws):
 @pytest.fixture
 def run(aws, capsys, vpc_id):
     def _run(check_mode=False, **overrides):
-        args = {"name": "test-flow-log", "resource_id": vpc_id, "log_group_name": "/test/flow",
-                "deliver_logs_permission_arn": ROLE, "tags": {"Project": "trading"}}
+        args = {
+            "name": "test-flow-log",
+            "resource_id": vpc_id,
+            "log_group_name": "/test/flow",
+            "deliver_logs_permission_arn": ROLE,
+            "tags": {"Project": "trading"},
+        }
         args.update(overrides)
         return run_module(vpc_flow_log, args, check_mode=check_mode, capsys=capsys)
+
     return _run
 
 
@@ -62,8 +68,12 @@ def test_immutable_setting_change_replaces_the_flow_log(aws, run, vpc_id):
 
 def test_s3_destination(aws, run, vpc_id):
     aws.client("s3").create_bucket(Bucket="flow-bucket")
-    result = run(destination_type="s3", log_destination="arn:aws:s3:::flow-bucket",
-                 log_group_name=None, deliver_logs_permission_arn=None)
+    result = run(
+        destination_type="s3",
+        log_destination="arn:aws:s3:::flow-bucket",
+        log_group_name=None,
+        deliver_logs_permission_arn=None,
+    )
     assert result["changed"] is True
     [fl] = flow_logs(aws, vpc_id)
     assert fl["LogDestinationType"] == "s3" and fl["LogDestination"].startswith("arn:aws:s3:::flow-bucket")

@@ -1,9 +1,9 @@
 """vpc_network against the local AWS: create, no-op, check mode, transitions, resume, teardown."""
 
 import pytest
-
 from ansible_collections.ninetynine.trading_infra.plugins.filter.network import subnet_layout
 from ansible_collections.ninetynine.trading_infra.plugins.modules import vpc_network
+
 from tests.helpers import run_module
 
 AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
@@ -27,6 +27,7 @@ def params(**overrides):
 def run(aws, capsys):
     def _run(check_mode=False, **overrides):
         return run_module(vpc_network, params(**overrides), check_mode=check_mode, capsys=capsys)
+
     return _run
 
 
@@ -41,8 +42,9 @@ def test_check_mode_on_empty_account_reports_everything_and_writes_nothing(aws, 
     assert result["vpc"]["id"] is None
     assert "create VPC trading-test 10.0.0.0/16" in result["actions"]
     assert sum(a.startswith("create NAT gateway") for a in result["actions"]) == 3
-    assert set(result["diff"]["after"]["subnets"]) == {f"trading-test-{t}-{az}" for t in ("public", "private", "data")
-                                                       for az in AZS}
+    assert set(result["diff"]["after"]["subnets"]) == {
+        f"trading-test-{t}-{az}" for t in ("public", "private", "data") for az in AZS
+    }
 
 
 def test_creates_the_whole_network(aws, run):
@@ -59,8 +61,10 @@ def test_creates_the_whole_network(aws, run):
         assert by_id[s["id"]]["CidrBlock"] == s["cidr"] and by_id[s["id"]]["AvailabilityZone"] == s["az"]
     nats = nat_gateways(ec2)
     assert sorted(n["SubnetId"] for n in nats) == sorted(result["subnet_ids"]["public"])
-    rts = {rt["RouteTableId"]: rt for rt in ec2.describe_route_tables(
-        Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["RouteTables"]}
+    rts = {
+        rt["RouteTableId"]: rt
+        for rt in ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["RouteTables"]
+    }
     public_rt = rts[result["route_table_ids"]["public"]]
     assert any(r.get("GatewayId") == result["internet_gateway_id"] for r in public_rt["Routes"])
     nat_by_az = {n["az"]: n["id"] for n in result["nat_gateways"]}
@@ -72,7 +76,8 @@ def test_creates_the_whole_network(aws, run):
     endpoint = ec2.describe_vpc_endpoints(VpcEndpointIds=[result["s3_endpoint_id"]])["VpcEndpoints"][0]
     assert endpoint["ServiceName"] == "com.amazonaws.us-east-1.s3"
     assert sorted(endpoint["RouteTableIds"]) == sorted(
-        list(result["route_table_ids"]["private"].values()) + [result["route_table_ids"]["data"]])
+        [*list(result["route_table_ids"]["private"].values()), result["route_table_ids"]["data"]]
+    )
     dns = ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute="enableDnsHostnames")
     assert dns["EnableDnsHostnames"]["Value"] is True
 
@@ -104,7 +109,9 @@ def test_per_az_to_single_moves_routes_then_retires_nat_gateways(aws, run):
     assert len(ec2.describe_addresses()["Addresses"]) == 1
     for rt_id in result["route_table_ids"]["private"].values():
         routes = ec2.describe_route_tables(RouteTableIds=[rt_id])["RouteTables"][0]["Routes"]
-        assert [r["NatGatewayId"] for r in routes if r.get("DestinationCidrBlock") == "0.0.0.0/0"] == [live[0]["NatGatewayId"]]
+        assert [r["NatGatewayId"] for r in routes if r.get("DestinationCidrBlock") == "0.0.0.0/0"] == [
+            live[0]["NatGatewayId"]
+        ]
     assert run(nat_mode="single")["changed"] is False
 
 
@@ -123,16 +130,27 @@ def test_tag_drift_is_repaired(aws, run):
 def test_interrupted_run_resumes_without_duplicates(aws, run):
     """A run that died after allocating an EIP and creating an IGW reuses both."""
     ec2 = aws.client("ec2")
-    eip = ec2.allocate_address(Domain="vpc", TagSpecifications=[
-        {"ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": "trading-test-nat-us-east-1a"}]}])
-    igw = ec2.create_internet_gateway(TagSpecifications=[
-        {"ResourceType": "internet-gateway", "Tags": [{"Key": "Name", "Value": "trading-test-igw"}]}])
+    eip = ec2.allocate_address(
+        Domain="vpc",
+        TagSpecifications=[
+            {"ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": "trading-test-nat-us-east-1a"}]}
+        ],
+    )
+    igw = ec2.create_internet_gateway(
+        TagSpecifications=[{"ResourceType": "internet-gateway", "Tags": [{"Key": "Name", "Value": "trading-test-igw"}]}]
+    )
     result = run(nat_mode="single")
     assert result["internet_gateway_id"] == igw["InternetGateway"]["InternetGatewayId"]
     assert result["nat_gateways"][0]["allocation_id"] == eip["AllocationId"]
     assert len(ec2.describe_addresses()["Addresses"]) == 1
-    assert len(ec2.describe_internet_gateways(Filters=[{"Name": "tag:Name", "Values": ["trading-test-igw"]}])[
-        "InternetGateways"]) == 1
+    assert (
+        len(
+            ec2.describe_internet_gateways(Filters=[{"Name": "tag:Name", "Values": ["trading-test-igw"]}])[
+                "InternetGateways"
+            ]
+        )
+        == 1
+    )
     assert len(nat_gateways(ec2)) == 1
 
 
@@ -166,17 +184,25 @@ def test_absent_removes_everything_and_releases_addresses(aws, run):
 def test_duplicate_vpc_names_are_an_error(aws, run):
     ec2 = aws.client("ec2")
     for cidr in ("10.5.0.0/16", "10.6.0.0/16"):
-        ec2.create_vpc(CidrBlock=cidr, TagSpecifications=[
-            {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "trading-test"}]}])
+        ec2.create_vpc(
+            CidrBlock=cidr,
+            TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "trading-test"}]}],
+        )
     result = run()
     assert result.failed and "2 VPCs carry the Name tag" in result["msg"]
 
 
 def test_absent_releases_addresses_left_by_an_interrupted_teardown(aws, run):
     ec2 = aws.client("ec2")
-    ec2.allocate_address(Domain="vpc", TagSpecifications=[
-        {"ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": "trading-test-nat-us-east-1b"}]}])
-    ec2.allocate_address(Domain="vpc", TagSpecifications=[
-        {"ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": "someone-else"}]}])
+    ec2.allocate_address(
+        Domain="vpc",
+        TagSpecifications=[
+            {"ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": "trading-test-nat-us-east-1b"}]}
+        ],
+    )
+    ec2.allocate_address(
+        Domain="vpc",
+        TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": "someone-else"}]}],
+    )
     assert run(state="absent")["changed"] is True
     assert [t["Value"] for a in ec2.describe_addresses()["Addresses"] for t in a["Tags"]] == ["someone-else"]

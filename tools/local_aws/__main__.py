@@ -1,11 +1,11 @@
 """Command line of the local AWS.
 
-  python -m tools.local_aws serve  [--port N]              foreground, Ctrl-C stops
-  python -m tools.local_aws start  [--port N] [--pidfile F] background, returns when ready
-  python -m tools.local_aws stop   [--pidfile F]
-  python -m tools.local_aws calls  [--port N] [--reset]     API calls counted so far (JSON)
-  python -m tools.local_aws run    [--port N] -- CMD ...    start, run CMD with the client
-                                                            environment, stop; exit with CMD's code
+python -m tools.local_aws serve  [--port N]              foreground, Ctrl-C stops
+python -m tools.local_aws start  [--port N] [--pidfile F] background, returns when ready
+python -m tools.local_aws stop   [--pidfile F]
+python -m tools.local_aws calls  [--port N] [--reset]     API calls counted so far (JSON)
+python -m tools.local_aws run    [--port N] -- CMD ...    start, run CMD with the client
+                                                          environment, stop; exit with CMD's code
 """
 
 from __future__ import annotations
@@ -23,14 +23,15 @@ STATE_DIR = server.REPO_ROOT / ".local_aws"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.local_aws", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.local_aws", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["serve", "start", "stop", "calls", "run"])
     parser.add_argument("--port", type=int, default=server.default_port())
     parser.add_argument("--pidfile", type=Path, default=None)
     parser.add_argument("--reset", action="store_true", help="with calls: zero the counts after printing")
     argv = sys.argv[1:] if argv is None else argv
-    cmd = argv[argv.index("--") + 1:] if "--" in argv else []
+    cmd = argv[argv.index("--") + 1 :] if "--" in argv else []
     args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
     pidfile = args.pidfile or STATE_DIR / f"{args.port}.pid"
     logfile = STATE_DIR / f"{args.port}.log"

@@ -46,10 +46,7 @@ class LocalAWS:
     def calls_report(self) -> dict:
         with self._lock:
             items = sorted(self.calls.items())
-        rows = [
-            {"service": s, "operation": o, "read": operations.is_read(o), "count": n}
-            for (s, o), n in items
-        ]
+        rows = [{"service": s, "operation": o, "read": operations.is_read(o), "count": n} for (s, o), n in items]
         return {
             "calls": rows,
             "total": sum(r["count"] for r in rows),
@@ -70,7 +67,7 @@ class LocalAWS:
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "/")
         if path.startswith(ADMIN_PREFIX):
-            return self._admin(environ, start_response, path[len(ADMIN_PREFIX):])
+            return self._admin(environ, start_response, path[len(ADMIN_PREFIX) :])
         if path.startswith("/moto-api"):
             return self.moto(environ, start_response)
 

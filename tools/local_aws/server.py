@@ -102,8 +102,11 @@ def serve_forever(port: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     print(f"local AWS listening on {server.url} (Ctrl-C to stop)", flush=True)
-    print(f"  export AWS_ENDPOINT_URL={server.url} AWS_ACCESS_KEY_ID=testing "
-          "AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1", flush=True)
+    print(
+        f"  export AWS_ENDPOINT_URL={server.url} AWS_ACCESS_KEY_ID=testing "
+        "AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1",
+        flush=True,
+    )
     stop.wait()
     server.stop()
     print("local AWS stopped", flush=True)
@@ -117,7 +120,10 @@ def spawn(port: int, pidfile: Path, logfile: Path) -> int:
     with open(logfile, "ab") as log:
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "tools.local_aws", "serve", "--port", str(port)],
-            cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
     try:

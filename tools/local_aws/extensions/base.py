@@ -34,11 +34,11 @@ def error(status: int, code: str, message: str) -> tuple[int, dict]:
 
 
 def now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat()
+    return datetime.datetime.now(datetime.UTC).isoformat()
 
 
 def epoch() -> float:
-    return datetime.datetime.now(datetime.timezone.utc).timestamp()
+    return datetime.datetime.now(datetime.UTC).timestamp()
 
 
 class Extension:

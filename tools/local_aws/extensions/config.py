@@ -13,15 +13,25 @@ class ConformancePacks(Extension):
             self.packs: dict = {}  # (region, name) -> pack detail
 
     def routes(self) -> dict:
-        ops = "PutConformancePack DescribeConformancePacks DescribeConformancePackStatus DeleteConformancePack".split()
+        ops = [
+            "PutConformancePack",
+            "DescribeConformancePacks",
+            "DescribeConformancePackStatus",
+            "DeleteConformancePack",
+        ]
         return {("config", op): getattr(self, "_" + op) for op in ops}
 
     def _PutConformancePack(self, req):
         body = req.json()
         name = body.get("ConformancePackName", "")
-        if not name or not (body.get("TemplateBody") or body.get("TemplateS3Uri") or body.get("TemplateSSMDocumentDetails")):
-            return error(400, "ValidationException",
-                         "Either TemplateBody, TemplateS3Uri or TemplateSSMDocumentDetails must be provided")
+        if not name or not (
+            body.get("TemplateBody") or body.get("TemplateS3Uri") or body.get("TemplateSSMDocumentDetails")
+        ):
+            return error(
+                400,
+                "ValidationException",
+                "Either TemplateBody, TemplateS3Uri or TemplateSSMDocumentDetails must be provided",
+            )
         with self.lock:
             pack = self.packs.get((req.region, name))
             if pack is None:
@@ -46,8 +56,11 @@ class ConformancePacks(Extension):
         found = []
         for name in names:
             if (req.region, name) not in self.packs:
-                return error(400, "NoSuchConformancePackException",
-                             f"One or more conformance packs with specified names are not present: {name}")
+                return error(
+                    400,
+                    "NoSuchConformancePackException",
+                    f"One or more conformance packs with specified names are not present: {name}",
+                )
         for (region, name), pack in sorted(self.packs.items()):
             if region == req.region and (not names or name in names):
                 found.append({k: v for k, v in pack.items() if k != "TemplateBody"})
@@ -58,21 +71,25 @@ class ConformancePacks(Extension):
         out = []
         for (region, name), pack in sorted(self.packs.items()):
             if region == req.region and (not names or name in names):
-                out.append({
-                    "ConformancePackName": name,
-                    "ConformancePackId": pack["ConformancePackId"],
-                    "ConformancePackArn": pack["ConformancePackArn"],
-                    "ConformancePackState": "CREATE_COMPLETE",
-                    "StackArn": f"arn:aws:cloudformation:{region}:{ACCOUNT_ID}:stack/awsconfigconforms-{name}/{pack['ConformancePackId']}",
-                    "LastUpdateRequestedTime": pack["LastUpdateRequestedTime"],
-                    "LastUpdateCompletedTime": pack["LastUpdateRequestedTime"],
-                })
+                out.append(
+                    {
+                        "ConformancePackName": name,
+                        "ConformancePackId": pack["ConformancePackId"],
+                        "ConformancePackArn": pack["ConformancePackArn"],
+                        "ConformancePackState": "CREATE_COMPLETE",
+                        "StackArn": (
+                            f"arn:aws:cloudformation:{region}:{ACCOUNT_ID}:stack/"
+                            f"awsconfigconforms-{name}/{pack['ConformancePackId']}"
+                        ),
+                        "LastUpdateRequestedTime": pack["LastUpdateRequestedTime"],
+                        "LastUpdateCompletedTime": pack["LastUpdateRequestedTime"],
+                    }
+                )
         return 200, {"ConformancePackStatusDetails": out}
 
     def _DeleteConformancePack(self, req):
         name = req.json().get("ConformancePackName")
         with self.lock:
             if self.packs.pop((req.region, name), None) is None:
-                return error(400, "NoSuchConformancePackException",
-                             f"Conformance pack {name} is not present")
+                return error(400, "NoSuchConformancePackException", f"Conformance pack {name} is not present")
         return 200, {}

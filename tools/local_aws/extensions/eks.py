@@ -32,9 +32,16 @@ ADDON_CATALOGUE = {
         "1.32": ["v1.32.0-eksbuild.2"],
         "1.33": ["v1.33.0-eksbuild.2"],
     },
-    "aws-ebs-csi-driver": {v: ["v1.44.0-eksbuild.1", "v1.41.0-eksbuild.1"] for v in ("1.29", "1.30", "1.31", "1.32", "1.33")},
+    "aws-ebs-csi-driver": {
+        v: ["v1.44.0-eksbuild.1", "v1.41.0-eksbuild.1"] for v in ("1.29", "1.30", "1.31", "1.32", "1.33")
+    },
 }
-ADDON_TYPES = {"vpc-cni": "networking", "coredns": "networking", "kube-proxy": "networking", "aws-ebs-csi-driver": "storage"}
+ADDON_TYPES = {
+    "vpc-cni": "networking",
+    "coredns": "networking",
+    "kube-proxy": "networking",
+    "aws-ebs-csi-driver": "storage",
+}
 
 ACCESS_POLICIES = {
     f"arn:aws:eks::aws:cluster-access-policy/{name}"
@@ -70,11 +77,23 @@ class EksAddonsAndAccess(Extension):
             self.policies: dict = {}  # (region, cluster, principal) -> {policyArn: association}
 
     def routes(self) -> dict:
-        ops = (
-            "CreateAddon DescribeAddon ListAddons UpdateAddon DeleteAddon DescribeAddonVersions "
-            "CreateAccessEntry DescribeAccessEntry ListAccessEntries UpdateAccessEntry DeleteAccessEntry "
-            "AssociateAccessPolicy DisassociateAccessPolicy ListAssociatedAccessPolicies ListAccessPolicies"
-        ).split()
+        ops = [
+            "CreateAddon",
+            "DescribeAddon",
+            "ListAddons",
+            "UpdateAddon",
+            "DeleteAddon",
+            "DescribeAddonVersions",
+            "CreateAccessEntry",
+            "DescribeAccessEntry",
+            "ListAccessEntries",
+            "UpdateAccessEntry",
+            "DeleteAccessEntry",
+            "AssociateAccessPolicy",
+            "DisassociateAccessPolicy",
+            "ListAssociatedAccessPolicies",
+            "ListAccessPolicies",
+        ]
         return {("eks", op): getattr(self, "_" + op) for op in ops}
 
     # -- helpers ---------------------------------------------------------
@@ -97,11 +116,19 @@ class EksAddonsAndAccess(Extension):
             versions = _addon_versions(name)
             if q.get("kubernetesVersion"):
                 versions = [
-                    v for v in versions
+                    v
+                    for v in versions
                     if any(c["clusterVersion"] == q["kubernetesVersion"] for c in v["compatibilities"])
                 ]
-            out.append({"addonName": name, "type": ADDON_TYPES[name], "addonVersions": versions,
-                        "publisher": "eks", "owner": "aws"})
+            out.append(
+                {
+                    "addonName": name,
+                    "type": ADDON_TYPES[name],
+                    "addonVersions": versions,
+                    "publisher": "eks",
+                    "owner": "aws",
+                }
+            )
         return 200, {"addons": out}
 
     def _CreateAddon(self, req):
@@ -115,8 +142,11 @@ class EksAddonsAndAccess(Extension):
         version = body.get("addonVersion") or ADDON_CATALOGUE[name].get(cluster.version, [None])[0]
         known = {v["addonVersion"] for v in _addon_versions(name)}
         if version not in known:
-            return error(400, "InvalidParameterException",
-                         f"Addon version specified is not supported, addon name {name}, version {version}")
+            return error(
+                400,
+                "InvalidParameterException",
+                f"Addon version specified is not supported, addon name {name}, version {version}",
+            )
         key = (req.region, cname, name)
         with self.lock:
             if key in self.addons:
@@ -145,8 +175,11 @@ class EksAddonsAndAccess(Extension):
     def _DescribeAddon(self, req):
         addon, cname = self._get_addon(req)
         if addon is None:
-            return error(404, "ResourceNotFoundException",
-                         f"No addon: {req.path_params.get('addonName')} found in cluster: {cname}")
+            return error(
+                404,
+                "ResourceNotFoundException",
+                f"No addon: {req.path_params.get('addonName')} found in cluster: {cname}",
+            )
         return 200, {"addon": addon}
 
     def _ListAddons(self, req):
@@ -157,7 +190,7 @@ class EksAddonsAndAccess(Extension):
         return 200, {"addons": names}
 
     def _UpdateAddon(self, req):
-        addon, cname = self._get_addon(req)
+        addon, _cname = self._get_addon(req)
         if addon is None:
             return error(404, "ResourceNotFoundException", "No addon found")
         body = req.json()
@@ -166,12 +199,27 @@ class EksAddonsAndAccess(Extension):
             for opt in ("addonVersion", "serviceAccountRoleArn", "configurationValues"):
                 if opt in body and body[opt] != addon.get(opt):
                     addon[opt] = body[opt]
-                    params.append({"type": {"addonVersion": "AddonVersion", "serviceAccountRoleArn":
-                                   "ServiceAccountRoleArn", "configurationValues": "ConfigurationValues"}[opt],
-                                   "value": str(body[opt])})
+                    params.append(
+                        {
+                            "type": {
+                                "addonVersion": "AddonVersion",
+                                "serviceAccountRoleArn": "ServiceAccountRoleArn",
+                                "configurationValues": "ConfigurationValues",
+                            }[opt],
+                            "value": str(body[opt]),
+                        }
+                    )
             addon["modifiedAt"] = epoch()
-        return 200, {"update": {"id": str(uuid.uuid4()), "status": "Successful", "type": "AddonUpdate",
-                                "params": params, "createdAt": epoch(), "errors": []}}
+        return 200, {
+            "update": {
+                "id": str(uuid.uuid4()),
+                "status": "Successful",
+                "type": "AddonUpdate",
+                "params": params,
+                "createdAt": epoch(),
+                "errors": [],
+            }
+        }
 
     def _DeleteAddon(self, req):
         addon, _cname = self._get_addon(req)
@@ -189,16 +237,24 @@ class EksAddonsAndAccess(Extension):
         body = req.json()
         principal = body.get("principalArn", "")
         if not principal.startswith("arn:aws:iam::"):
-            return error(400, "InvalidParameterException", f"The principalArn parameter format is not valid: {principal}")
+            return error(
+                400, "InvalidParameterException", f"The principalArn parameter format is not valid: {principal}"
+            )
         key = (req.region, cname, principal)
         with self.lock:
             if key in self.entries:
-                return error(409, "ResourceInUseException", "The specified access entry resource is already in use on this cluster.")
+                return error(
+                    409,
+                    "ResourceInUseException",
+                    "The specified access entry resource is already in use on this cluster.",
+                )
             entry = {
                 "clusterName": cname,
                 "principalArn": principal,
                 "kubernetesGroups": body.get("kubernetesGroups", []),
-                "accessEntryArn": self._arn(req, "access-entry", cname, "role", ACCOUNT_ID, principal.rsplit("/", 1)[-1], uuid.uuid4().hex[:36]),
+                "accessEntryArn": self._arn(
+                    req, "access-entry", cname, "role", ACCOUNT_ID, principal.rsplit("/", 1)[-1], uuid.uuid4().hex[:36]
+                ),
                 "createdAt": epoch(),
                 "modifiedAt": epoch(),
                 "tags": body.get("tags", {}),
@@ -255,8 +311,12 @@ class EksAddonsAndAccess(Extension):
         if policy not in ACCESS_POLICIES:
             return error(400, "InvalidParameterException", f"The policyArn is not valid: {policy}")
         with self.lock:
-            assoc = {"policyArn": policy, "accessScope": body.get("accessScope", {"type": "cluster"}),
-                     "associatedAt": epoch(), "modifiedAt": epoch()}
+            assoc = {
+                "policyArn": policy,
+                "accessScope": body.get("accessScope", {"type": "cluster"}),
+                "associatedAt": epoch(),
+                "modifiedAt": epoch(),
+            }
             self.policies.setdefault(key, {})[policy] = assoc
         return 200, {"clusterName": key[1], "principalArn": key[2], "associatedAccessPolicy": assoc}
 
@@ -273,8 +333,11 @@ class EksAddonsAndAccess(Extension):
         entry, key = self._entry(req)
         if entry is None:
             return error(404, "ResourceNotFoundException", f"The specified principalArn could not be found: {key[2]}")
-        return 200, {"clusterName": key[1], "principalArn": key[2],
-                     "associatedAccessPolicies": list(self.policies.get(key, {}).values())}
+        return 200, {
+            "clusterName": key[1],
+            "principalArn": key[2],
+            "associatedAccessPolicies": list(self.policies.get(key, {}).values()),
+        }
 
     def _ListAccessPolicies(self, req):
         return 200, {"accessPolicies": [{"name": a.rsplit("/", 1)[-1], "arn": a} for a in sorted(ACCESS_POLICIES)]}

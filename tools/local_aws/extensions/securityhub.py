@@ -10,28 +10,48 @@ from .base import ACCOUNT_ID, Extension, error
 def _standards(region: str) -> list[dict]:
     aws = {"Company": "AWS", "Product": "Security Hub"}
     return [
-        {"StandardsArn": "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0",
-         "Name": "CIS AWS Foundations Benchmark v1.2.0",
-         "Description": "The Center for Internet Security (CIS) AWS Foundations Benchmark v1.2.0",
-         "EnabledByDefault": True, "StandardsManagedBy": aws},
-        {"StandardsArn": f"arn:aws:securityhub:{region}::standards/cis-aws-foundations-benchmark/v/1.4.0",
-         "Name": "CIS AWS Foundations Benchmark v1.4.0",
-         "Description": "The Center for Internet Security (CIS) AWS Foundations Benchmark v1.4.0",
-         "EnabledByDefault": False, "StandardsManagedBy": aws},
-        {"StandardsArn": f"arn:aws:securityhub:{region}::standards/cis-aws-foundations-benchmark/v/3.0.0",
-         "Name": "CIS AWS Foundations Benchmark v3.0.0",
-         "Description": "The Center for Internet Security (CIS) AWS Foundations Benchmark v3.0.0",
-         "EnabledByDefault": False, "StandardsManagedBy": aws},
-        {"StandardsArn": f"arn:aws:securityhub:{region}::standards/aws-foundational-security-best-practices/v/1.0.0",
-         "Name": "AWS Foundational Security Best Practices v1.0.0",
-         "Description": "The AWS Foundational Security Best Practices standard",
-         "EnabledByDefault": True, "StandardsManagedBy": aws},
-        {"StandardsArn": f"arn:aws:securityhub:{region}::standards/nist-800-53/v/5.0.0",
-         "Name": "NIST Special Publication 800-53 Revision 5",
-         "Description": "NIST SP 800-53 Rev. 5", "EnabledByDefault": False, "StandardsManagedBy": aws},
-        {"StandardsArn": f"arn:aws:securityhub:{region}::standards/pci-dss/v/3.2.1",
-         "Name": "PCI DSS v3.2.1", "Description": "PCI DSS v3.2.1",
-         "EnabledByDefault": False, "StandardsManagedBy": aws},
+        {
+            "StandardsArn": "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0",
+            "Name": "CIS AWS Foundations Benchmark v1.2.0",
+            "Description": "The Center for Internet Security (CIS) AWS Foundations Benchmark v1.2.0",
+            "EnabledByDefault": True,
+            "StandardsManagedBy": aws,
+        },
+        {
+            "StandardsArn": f"arn:aws:securityhub:{region}::standards/cis-aws-foundations-benchmark/v/1.4.0",
+            "Name": "CIS AWS Foundations Benchmark v1.4.0",
+            "Description": "The Center for Internet Security (CIS) AWS Foundations Benchmark v1.4.0",
+            "EnabledByDefault": False,
+            "StandardsManagedBy": aws,
+        },
+        {
+            "StandardsArn": f"arn:aws:securityhub:{region}::standards/cis-aws-foundations-benchmark/v/3.0.0",
+            "Name": "CIS AWS Foundations Benchmark v3.0.0",
+            "Description": "The Center for Internet Security (CIS) AWS Foundations Benchmark v3.0.0",
+            "EnabledByDefault": False,
+            "StandardsManagedBy": aws,
+        },
+        {
+            "StandardsArn": f"arn:aws:securityhub:{region}::standards/aws-foundational-security-best-practices/v/1.0.0",
+            "Name": "AWS Foundational Security Best Practices v1.0.0",
+            "Description": "The AWS Foundational Security Best Practices standard",
+            "EnabledByDefault": True,
+            "StandardsManagedBy": aws,
+        },
+        {
+            "StandardsArn": f"arn:aws:securityhub:{region}::standards/nist-800-53/v/5.0.0",
+            "Name": "NIST Special Publication 800-53 Revision 5",
+            "Description": "NIST SP 800-53 Rev. 5",
+            "EnabledByDefault": False,
+            "StandardsManagedBy": aws,
+        },
+        {
+            "StandardsArn": f"arn:aws:securityhub:{region}::standards/pci-dss/v/3.2.1",
+            "Name": "PCI DSS v3.2.1",
+            "Description": "PCI DSS v3.2.1",
+            "EnabledByDefault": False,
+            "StandardsManagedBy": aws,
+        },
     ]
 
 
@@ -48,29 +68,29 @@ class SecurityHubStandards(Extension):
             self.subscriptions: dict = {}  # (region, subscription arn) -> subscription
 
     def routes(self) -> dict:
-        ops = "DescribeStandards GetEnabledStandards BatchEnableStandards BatchDisableStandards".split()
+        ops = ["DescribeStandards", "GetEnabledStandards", "BatchEnableStandards", "BatchDisableStandards"]
         return {("securityhub", op): getattr(self, "_" + op) for op in ops}
 
     @staticmethod
     def _hub_off(req):
         if not securityhub_backends[ACCOUNT_ID][req.region].enabled:
-            return error(400, "InvalidAccessException",
-                         f"Account {ACCOUNT_ID} is not subscribed to AWS Security Hub")
+            return error(400, "InvalidAccessException", f"Account {ACCOUNT_ID} is not subscribed to AWS Security Hub")
         return None
 
     def _DescribeStandards(self, req):
         return 200, {"Standards": _standards(req.region)}
 
     def _GetEnabledStandards(self, req):
-        if (err := self._hub_off(req)):
+        if err := self._hub_off(req):
             return err
         wanted = set(req.json().get("StandardsSubscriptionArns") or [])
-        subs = [s for (r, arn), s in sorted(self.subscriptions.items())
-                if r == req.region and (not wanted or arn in wanted)]
+        subs = [
+            s for (r, arn), s in sorted(self.subscriptions.items()) if r == req.region and (not wanted or arn in wanted)
+        ]
         return 200, {"StandardsSubscriptions": subs}
 
     def _BatchEnableStandards(self, req):
-        if (err := self._hub_off(req)):
+        if err := self._hub_off(req):
             return err
         known = {s["StandardsArn"] for s in _standards(req.region)}
         out = []
@@ -91,7 +111,7 @@ class SecurityHubStandards(Extension):
         return 200, {"StandardsSubscriptions": out}
 
     def _BatchDisableStandards(self, req):
-        if (err := self._hub_off(req)):
+        if err := self._hub_off(req):
             return err
         out = []
         with self.lock:
