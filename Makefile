@@ -1,0 +1,54 @@
+# ninetynine.trading_infra - developer entry points. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+LOCAL_AWS_PORT ?= 4566
+export LOCAL_AWS_PORT
+# Ansible reads ./ansible.cfg; make sure the virtualenv's tools come first.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: help venv demo local-aws test lint unit molecule check-mode noop-benchmark clean
+
+help:  ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.local-installed: $(BIN)/python requirements.txt requirements-local.txt constraints.txt
+	$(BIN)/pip install --quiet -r requirements-local.txt -c constraints.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.local-installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+venv: $(VENV)/.local-installed  ## Create .venv with the pinned playbook and local-AWS dependencies
+
+demo: $(VENV)/.local-installed  ## Start the local AWS, run site.yml on inventories/local, print the outputs, stop it
+	$(BIN)/python -m tools.local_aws run --port $(LOCAL_AWS_PORT) -- \
+	  $(BIN)/ansible-playbook site.yml -i inventories/local
+
+local-aws: $(VENV)/.local-installed  ## Run the local AWS in the foreground on 127.0.0.1:$LOCAL_AWS_PORT (Ctrl-C stops)
+	$(BIN)/python -m tools.local_aws serve --port $(LOCAL_AWS_PORT)
+
+lint: $(VENV)/.dev-installed  ## ruff and ansible-lint (production profile)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/ansible-lint --nocolor -q
+
+unit: $(VENV)/.dev-installed  ## pytest: modules, local AWS, filters, bad inputs, playbooks end to end
+	$(BIN)/python -m pytest -q
+
+molecule: $(VENV)/.dev-installed  ## Every molecule scenario against the local AWS
+	$(BIN)/molecule test --all
+
+test: lint unit molecule  ## Everything CI runs
+
+noop-benchmark: $(VENV)/.local-installed  ## Figures of a no-op re-run of site.yml (wall time, module invocations, API calls)
+	$(BIN)/python benchmarks/noop_rerun.py
+
+clean:  ## Remove the virtualenv and local state
+	rm -rf $(VENV) .local_aws .pytest_cache .ruff_cache
