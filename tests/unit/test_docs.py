@@ -1,0 +1,56 @@
+"""Every custom module and role documents itself the way ansible-doc renders it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import REPO
+
+ANSIBLE_DOC = str(Path(sys.executable).parent / "ansible-doc")
+MODULES = sorted(p.stem for p in (REPO / "plugins" / "modules").glob("*.py") if not p.stem.startswith("_"))
+
+
+def ansible_doc(*args):
+    proc = subprocess.run([ANSIBLE_DOC, *args], cwd=REPO, capture_output=True, text=True, check=False,
+                          env={"ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "PATH": str(Path(sys.executable).parent)})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_documentation_renders(name):
+    doc = json.loads(ansible_doc("--json", "-t", "module", f"ninetynine.trading_infra.{name}"))
+    entry = doc[f"ninetynine.trading_infra.{name}"]
+    options = entry["doc"]["options"]
+    # Shared AWS options come from amazon.aws's fragments, as in amazon.aws's own modules.
+    assert {"region", "endpoint_url", "tags", "purge_tags", "state"} <= set(options)
+    assert all(opt.get("description") for opt in options.values())
+    assert yaml.safe_load(entry["examples"])
+    assert "actions" in entry["return"]
+    text = ansible_doc("-t", "module", f"ninetynine.trading_infra.{name}")
+    assert "EXAMPLES" in text and "RETURN VALUES" in text
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_argument_spec_matches_its_documentation(name):
+    """Every option the module accepts is documented, and every documented option is accepted."""
+    doc = json.loads(ansible_doc("--json", "-t", "module", f"ninetynine.trading_infra.{name}"))
+    documented = set(doc[f"ninetynine.trading_infra.{name}"]["doc"]["options"])
+    source = (REPO / "plugins" / "modules" / f"{name}.py").read_text()
+    spec_block = source.split("argument_spec = dict(", 1)[1].split("\n    )\n", 1)[0]
+    accepted = {line.strip().split("=", 1)[0] for line in spec_block.splitlines()
+                if line.startswith("        ") and not line.startswith("         ") and "=dict(" in line}
+    assert accepted and accepted <= documented
+
+
+def test_role_argument_specs_render():
+    doc = json.loads(ansible_doc("--json", "-t", "role", "ninetynine.trading_infra.network"))
+    entry_points = doc["ninetynine.trading_infra.network"]["entry_points"]
+    assert {"main", "validate"} <= set(entry_points)
+    defaults = yaml.safe_load((REPO / "roles" / "network" / "defaults" / "main.yml").read_text())
+    assert set(defaults) <= set(entry_points["main"]["options"])
+    assert all(name.startswith("network_") for name in defaults)
