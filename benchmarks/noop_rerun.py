@@ -26,21 +26,42 @@ sys.path.insert(0, str(REPO))
 from tools.local_aws import server  # noqa: E402
 
 CONTROLLER_ONLY = {
-    "ansible.builtin.set_fact", "ansible.builtin.assert", "ansible.builtin.debug", "ansible.builtin.include_tasks",
-    "ansible.builtin.import_tasks", "ansible.builtin.include_role", "ansible.builtin.meta", "ansible.builtin.fail",
-    "ansible.builtin.validate_argument_spec", "set_fact", "assert", "debug", "include_tasks", "include_role",
-    "validate_argument_spec", "meta", "fail",
+    "ansible.builtin.set_fact",
+    "ansible.builtin.assert",
+    "ansible.builtin.debug",
+    "ansible.builtin.include_tasks",
+    "ansible.builtin.import_tasks",
+    "ansible.builtin.include_role",
+    "ansible.builtin.meta",
+    "ansible.builtin.fail",
+    "ansible.builtin.validate_argument_spec",
+    "set_fact",
+    "assert",
+    "debug",
+    "include_tasks",
+    "include_role",
+    "validate_argument_spec",
+    "meta",
+    "fail",
 }
 
 
 def run_site(port: int) -> tuple[float, dict]:
-    env = dict(os.environ, LOCAL_AWS_PORT=str(port), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-               ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+    env = dict(
+        os.environ,
+        LOCAL_AWS_PORT=str(port),
+        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+    )
     env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     start = time.perf_counter()
     proc = subprocess.run(  # noqa: S603
         [str(Path(sys.executable).parent / "ansible-playbook"), "site.yml", "-i", "inventories/local"],
-        cwd=REPO, env=env, capture_output=True, text=True, check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
@@ -80,8 +101,12 @@ def main() -> int:
     figures = {
         "scenario": "no-op re-run of site.yml -i inventories/local (network role)",
         "converge_from_empty_s": round(converge_wall, 2),
-        "noop_wall_s": {"median": round(statistics.median(walls), 2), "min": round(min(walls), 2),
-                        "max": round(max(walls), 2), "runs": len(walls)},
+        "noop_wall_s": {
+            "median": round(statistics.median(walls), 2),
+            "min": round(min(walls), 2),
+            "max": round(max(walls), 2),
+            "runs": len(walls),
+        },
         "changed_tasks": changed,
         "module_invocations": sum(modules.values()),
         "module_invocations_by_module": dict(sorted(modules.items())),

@@ -15,8 +15,14 @@ MODULES = sorted(p.stem for p in (REPO / "plugins" / "modules").glob("*.py") if 
 
 
 def ansible_doc(*args):
-    proc = subprocess.run([ANSIBLE_DOC, *args], cwd=REPO, capture_output=True, text=True, check=False,
-                          env={"ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "PATH": str(Path(sys.executable).parent)})
+    proc = subprocess.run(
+        [ANSIBLE_DOC, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "PATH": str(Path(sys.executable).parent)},
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -42,8 +48,11 @@ def test_module_argument_spec_matches_its_documentation(name):
     documented = set(doc[f"ninetynine.trading_infra.{name}"]["doc"]["options"])
     source = (REPO / "plugins" / "modules" / f"{name}.py").read_text()
     spec_block = source.split("argument_spec = dict(", 1)[1].split("\n    )\n", 1)[0]
-    accepted = {line.strip().split("=", 1)[0] for line in spec_block.splitlines()
-                if line.startswith("        ") and not line.startswith("         ") and "=dict(" in line}
+    accepted = {
+        line.strip().split("=", 1)[0]
+        for line in spec_block.splitlines()
+        if line.startswith("        ") and not line.startswith("         ") and "=dict(" in line
+    }
     assert accepted and accepted <= documented
 
 
