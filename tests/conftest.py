@@ -26,6 +26,26 @@ class LocalAWSHandle:
             aws_secret_access_key="testing",
         )
 
+    def client_no_retry(self, service: str, region: str = "us-east-1"):
+        """A client that surfaces every error (botocore's own retries off)."""
+        from botocore.config import Config
+
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(retries={"mode": "legacy", "max_attempts": 0}),
+        )
+
+    def set_faults(self, **spec) -> dict:
+        """Inject faults (throttle_rate, error_rate, seed, services); no arguments turns them off."""
+        return local_aws_server.admin(self.port, "faults", method="POST", body=spec)
+
+    def faults(self) -> dict:
+        return local_aws_server.admin(self.port, "faults")
+
     def calls(self) -> dict:
         return local_aws_server.admin(self.port, "calls")
 

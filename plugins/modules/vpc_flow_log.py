@@ -118,8 +118,9 @@ except ImportError:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import paginate
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import sync_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import tag_dict
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import tag_spec
@@ -163,8 +164,7 @@ def find(client, name, resource_id):
     filters = [{"Name": "tag:Name", "Values": [name]}]
     if resource_id:
         filters.append({"Name": "resource-id", "Values": [resource_id]})
-    paginator = client.get_paginator("describe_flow_logs")
-    return paginator.paginate(Filters=filters).build_full_result()["FlowLogs"]
+    return paginate(client, "describe_flow_logs", "FlowLogs", Filters=filters)
 
 
 def main():
@@ -199,7 +199,7 @@ def main():
             module.fail_json(msg=f"destination_type={p['destination_type']} needs {', '.join(missing)}")
         if not p["resource_id"] and not module.check_mode:
             module.fail_json(msg="resource_id is required to create a flow log")
-    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff(retries=10))
+    client = module.client("ec2", retry_decorator=retry_decorator())
     plan = Plan(module.check_mode)
     wanted_tags = dict(p["tags"] or {}, Name=p["name"])
 

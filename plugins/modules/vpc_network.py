@@ -192,9 +192,10 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.waiters import get_waiter
 
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import paginate
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import sync_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import tag_dict
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import tag_spec
@@ -290,8 +291,7 @@ class Network:
         return cur
 
     def _paginate(self, op, key, **kwargs):
-        paginator = self.client.get_paginator(op)
-        return paginator.paginate(**kwargs).build_full_result()[key]
+        return paginate(self.client, op, key, **kwargs)
 
     # -- desired shape, for diff -------------------------------------------------
     def nat_azs(self):
@@ -919,7 +919,7 @@ def main():
         supports_check_mode=True,
         required_if=[("state", "present", ["cidr_block"])],
     )
-    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff(retries=10))
+    client = module.client("ec2", retry_decorator=retry_decorator())
     network = Network(module, client)
     try:
         current = network.read()

@@ -136,3 +136,42 @@ def test_config_conformance_packs(aws):
     cfg.delete_conformance_pack(ConformancePackName="cis")
     with pytest.raises(cfg.exceptions.NoSuchConformancePackException):
         cfg.describe_conformance_packs(ConformancePackNames=["cis"])
+
+
+@pytest.mark.parametrize(
+    ("service", "call", "code"),
+    [
+        ("ec2", lambda c: c.describe_vpcs(), "RequestLimitExceeded"),
+        ("iam", lambda c: c.list_roles(), "Throttling"),
+        ("logs", lambda c: c.describe_log_groups(), "ThrottlingException"),
+        ("eks", lambda c: c.list_clusters(), "ThrottlingException"),
+        ("s3", lambda c: c.list_buckets(), "SlowDown"),
+    ],
+)
+def test_injected_throttling_is_shaped_as_each_service_sends_it(aws, service, call, code):
+    aws.set_faults(throttle_rate=1.0, seed=1)
+    client = aws.client_no_retry(service)
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        call(client)
+    assert caught.value.response["Error"]["Code"] == code
+    assert aws.faults()["injected"] == 1
+    aws.set_faults()
+    call(client)
+
+
+def test_fault_injection_is_repeatable_for_a_seed(aws):
+    def pattern():
+        aws.set_faults(throttle_rate=0.3, error_rate=0.1, seed=42)
+        ec2 = aws.client_no_retry("ec2")
+        outcomes = []
+        for _ in range(30):
+            try:
+                ec2.describe_vpcs()
+                outcomes.append("ok")
+            except botocore.exceptions.ClientError as e:
+                outcomes.append(e.response["Error"]["Code"])
+        return outcomes
+
+    first, second = pattern(), pattern()
+    assert first == second
+    assert {"ok", "RequestLimitExceeded", "InternalError"} <= set(first)

@@ -206,3 +206,20 @@ def test_absent_releases_addresses_left_by_an_interrupted_teardown(aws, run):
     )
     assert run(state="absent")["changed"] is True
     assert [t["Value"] for a in ec2.describe_addresses()["Addresses"] for t in a["Tags"]] == ["someone-else"]
+
+
+def test_survives_injected_throttling_and_5xx_with_backoff(aws, run, monkeypatch):
+    """botocore's own retries off: only the module's AWSRetry stands between the faults and failure."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("AWS_RETRY_MODE", "legacy")
+    aws.set_faults(throttle_rate=0.15, error_rate=0.05, seed=11, services=["ec2"])
+    created = run(nat_mode="single")
+    assert not created.failed, created.get("msg")
+    second = run(nat_mode="single")
+    assert not second.failed and second["changed"] is False
+    injected = aws.faults()["injected"]
+    aws.set_faults()
+    assert injected >= 3
+    ec2 = aws.client("ec2")
+    assert len(ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [created["vpc"]["id"]]}])["Subnets"]) == 9
+    assert len(nat_gateways(ec2)) == 1 and len(ec2.describe_addresses()["Addresses"]) == 1

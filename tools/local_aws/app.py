@@ -8,6 +8,9 @@ The layer
       GET    /_local_aws/calls    -> counts per service/operation, reads, writes
       DELETE /_local_aws/calls    -> zero the counts
       POST   /_local_aws/reset    -> forget every resource (moto's and the extensions') and the counts
+      GET    /_local_aws/faults   -> the fault-injection settings and how many faults were injected
+      POST   /_local_aws/faults   -> {"throttle_rate": 0.2, "error_rate": 0.05, "seed": 7, "services": ["ec2"]}
+      DELETE /_local_aws/faults   -> no more faults
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from werkzeug.datastructures import EnvironHeaders
 from . import operations
 from .extensions import ALL_EXTENSIONS
 from .extensions.base import Request
+from .faults import FaultInjector, error_response
 
 ADMIN_PREFIX = "/_local_aws/"
 
@@ -33,6 +37,7 @@ class LocalAWS:
         self.moto = DomainDispatcherApplication(create_backend_app)
         self._lock = threading.Lock()
         self.calls: Counter = Counter()
+        self.faults = FaultInjector()
         self.extensions = [ext() for ext in ALL_EXTENSIONS]
         self.routes = {}
         for ext in self.extensions:
@@ -60,6 +65,7 @@ class LocalAWS:
         _internal.moto_api_backend.reset()
         for ext in self.extensions:
             ext.reset()
+        self.faults.configure({})
         with self._lock:
             self.calls.clear()
 
@@ -83,6 +89,12 @@ class LocalAWS:
             environ.get("REQUEST_METHOD", "GET"), raw_path, headers, body
         )
         self.record(service, operation)
+
+        fault = self.faults.pick(service)
+        if fault is not None:
+            status, fault_headers, data = error_response(service, fault)
+            start_response(status, fault_headers)
+            return [data]
 
         handler = self.routes.get((operations.model_name(service), operation))
         if handler is None:
@@ -113,6 +125,13 @@ class LocalAWS:
             with self._lock:
                 self.calls.clear()
             payload, status = {"status": "cleared"}, "200 OK"
+        elif what == "faults" and method in ("GET", "POST", "DELETE"):
+            if method == "POST":
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                self.faults.configure(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+            elif method == "DELETE":
+                self.faults.configure({})
+            payload, status = self.faults.describe(), "200 OK"
         elif what == "reset" and method == "POST":
             self.reset()
             payload, status = {"status": "reset"}, "200 OK"

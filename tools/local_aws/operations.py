@@ -82,6 +82,16 @@ def _rest_routes(model_name: str) -> list[tuple[str, re.Pattern, int, str]]:
     return routes
 
 
+@lru_cache(maxsize=128)
+def protocol(signing_name: str) -> str:
+    """The service's wire protocol (ec2, query, json, rest-json, rest-xml); json when unknown."""
+    with _session_lock:
+        try:
+            return _session.get_service_model(model_name(signing_name)).metadata["protocol"]
+        except Exception:
+            return "json"
+
+
 def model_name(signing_name: str) -> str:
     return _SIGNING_TO_MODEL.get(signing_name, signing_name)
 

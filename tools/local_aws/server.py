@@ -32,8 +32,9 @@ def client_env(port: int) -> dict:
     return dict(CLIENT_ENV, AWS_ENDPOINT_URL=f"http://{HOST}:{port}")
 
 
-def admin(port: int, what: str, method: str = "GET", timeout: float = 5.0) -> dict:
-    req = urllib.request.Request(f"http://{HOST}:{port}/_local_aws/{what}", method=method)
+def admin(port: int, what: str, method: str = "GET", timeout: float = 5.0, body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"http://{HOST}:{port}/_local_aws/{what}", method=method, data=data)
     with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback only
         return json.loads(resp.read())
 
