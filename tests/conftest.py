@@ -17,17 +17,8 @@ class LocalAWSHandle:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
 
-    def client(self, service: str, region: str = "us-east-1"):
-        return boto3.client(
-            service,
-            endpoint_url=self.url,
-            region_name=region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-
-    def client_no_retry(self, service: str, region: str = "us-east-1"):
-        """A client that surfaces every error (botocore's own retries off)."""
+    def client(self, service: str, region: str = "us-east-1", retries: bool = True):
+        """A boto3 client of the emulator; retries=False surfaces every error (botocore's retries off)."""
         from botocore.config import Config
 
         return boto3.client(
@@ -36,8 +27,11 @@ class LocalAWSHandle:
             region_name=region,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
-            config=Config(retries={"mode": "legacy", "max_attempts": 0}),
+            config=None if retries else Config(retries={"mode": "legacy", "max_attempts": 0}),
         )
+
+    def client_no_retry(self, service: str, region: str = "us-east-1"):
+        return self.client(service, region, retries=False)
 
     def set_faults(self, **spec) -> dict:
         """Inject faults (throttle_rate, error_rate, seed, services); no arguments turns them off."""

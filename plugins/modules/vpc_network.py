@@ -652,16 +652,21 @@ class Network:
             self._wait("nat_gateway_deleted", NatGatewayIds=[n["NatGatewayId"] for n in nats])
         allocations = {a.get("AllocationId") for n in nats for a in n.get("NatGatewayAddresses", [])}
         names = {tag_dict(n).get("Name") for n in nats}
+        return self._release(
+            a for a in cur["addresses"] if a["AllocationId"] in allocations or tag_dict(a).get("Name") in names
+        )
+
+    def _release(self, addresses):
+        """Release Elastic IPs; returns their allocation ids."""
         released = set()
-        for a in cur["addresses"]:
-            if a["AllocationId"] in allocations or tag_dict(a).get("Name") in names:
-                self.plan.do(
-                    f"release Elastic IP {tag_dict(a).get('Name', '')} {a.get('PublicIp')}",
-                    c.release_address,
-                    AllocationId=a["AllocationId"],
-                    aws_retry=True,
-                )
-                released.add(a["AllocationId"])
+        for a in addresses:
+            self.plan.do(
+                f"release Elastic IP {tag_dict(a).get('Name', '')} {a.get('PublicIp')}",
+                self.client.release_address,
+                AllocationId=a["AllocationId"],
+                aws_retry=True,
+            )
+            released.add(a["AllocationId"])
         return released
 
     def _ensure_route_tables(self, cur, vpc_id, igw_id, subnet_ids, nats):
@@ -822,14 +827,7 @@ class Network:
         vpc = cur["vpc"]
         if vpc is None:
             # A teardown interrupted after the VPC went may still have left its addresses.
-            for a in cur["addresses"]:
-                if not a.get("AssociationId"):
-                    self.plan.do(
-                        f"release Elastic IP {tag_dict(a).get('Name', '')} {a.get('PublicIp')}",
-                        c.release_address,
-                        AllocationId=a["AllocationId"],
-                        aws_retry=True,
-                    )
+            self._release(a for a in cur["addresses"] if not a.get("AssociationId"))
             return {"vpc": {"id": None, "cidr_block": None, "name": self.name}}
         vpc_id = vpc["VpcId"]
         for e in cur["endpoints"]:
@@ -878,14 +876,7 @@ class Network:
                 aws_retry=True,
             )
         # Addresses tagged for this network that no NAT holds any more (left by an interrupted run).
-        for a in cur["addresses"]:
-            if not a.get("AssociationId") and a["AllocationId"] not in released:
-                self.plan.do(
-                    f"release Elastic IP {tag_dict(a).get('Name', '')} {a.get('PublicIp')}",
-                    c.release_address,
-                    AllocationId=a["AllocationId"],
-                    aws_retry=True,
-                )
+        self._release(a for a in cur["addresses"] if not a.get("AssociationId") and a["AllocationId"] not in released)
         self.plan.do(f"delete VPC {self.name} {vpc_id}", c.delete_vpc, VpcId=vpc_id, aws_retry=True)
         return {"vpc": {"id": None, "cidr_block": vpc["CidrBlock"], "name": self.name}}
 
