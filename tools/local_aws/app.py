@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.datastructures import EnvironHeaders
 
-from . import operations
+from . import operations, patches
 from .extensions import ALL_EXTENSIONS
 from .extensions.base import Request
 from .faults import FaultInjector, error_response
@@ -34,6 +34,7 @@ ADMIN_PREFIX = "/_local_aws/"
 
 class LocalAWS:
     def __init__(self) -> None:
+        patches.apply()
         self.moto = DomainDispatcherApplication(create_backend_app)
         self._lock = threading.Lock()
         self.calls: Counter = Counter()

@@ -3,5 +3,6 @@
 from .config import ConformancePacks
 from .eks import EksAddonsAndAccess
 from .securityhub import SecurityHubStandards
+from .wafv2 import WafResources
 
-ALL_EXTENSIONS = (EksAddonsAndAccess, SecurityHubStandards, ConformancePacks)
+ALL_EXTENSIONS = (EksAddonsAndAccess, SecurityHubStandards, ConformancePacks, WafResources)

@@ -1,0 +1,63 @@
+"""Where moto's answers differ from AWS's in ways the roles depend on, make them AWS's.
+
+Each patch names what AWS does; they are applied once, when the local AWS starts.
+"""
+
+from __future__ import annotations
+
+# describe-load-balancer-attributes of a new application load balancer on AWS lists every
+# attribute with its default; moto lists five. amazon.aws's elb_application_lb compares them all.
+ALB_DEFAULT_ATTRIBUTES = {
+    "access_logs.s3.enabled": "false",
+    "access_logs.s3.bucket": "",
+    "access_logs.s3.prefix": "",
+    "connection_logs.s3.enabled": "false",
+    "connection_logs.s3.bucket": "",
+    "connection_logs.s3.prefix": "",
+    "client_keep_alive.seconds": "3600",
+    "deletion_protection.enabled": "false",
+    "idle_timeout.timeout_seconds": "60",
+    "load_balancing.cross_zone.enabled": "true",
+    "routing.http.desync_mitigation_mode": "defensive",
+    "routing.http.drop_invalid_header_fields.enabled": "false",
+    "routing.http.preserve_host_header.enabled": "false",
+    "routing.http.x_amzn_tls_version_and_cipher_suite.enabled": "false",
+    "routing.http.xff_client_port.enabled": "false",
+    "routing.http.xff_header_processing.mode": "append",
+    "routing.http2.enabled": "true",
+    "waf.fail_open.enabled": "false",
+    "zonal_shift.config.enabled": "false",
+}
+
+_applied = False
+
+
+def apply() -> None:
+    global _applied  # noqa: PLW0603 - patch once per process
+    if _applied:
+        return
+    from moto.elbv2.models import FakeLoadBalancer
+
+    original_init = FakeLoadBalancer.__init__
+
+    def init_with_aws_defaults(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        if self.type == "application":
+            self.attrs = dict(ALB_DEFAULT_ATTRIBUTES, **{k: v for k, v in self.attrs.items() if v})
+
+    FakeLoadBalancer.__init__ = init_with_aws_defaults
+
+    # UpdateSecurityGroupRuleDescriptions{Ingress,Egress} answer <return>true</return> on AWS;
+    # moto answers nothing, and amazon.aws's ec2_security_group reads "Return".
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses.security_groups import SecurityGroups
+
+    for name in ("update_security_group_rule_descriptions_ingress", "update_security_group_rule_descriptions_egress"):
+        original = getattr(SecurityGroups, name)
+
+        def answered_true(self, _original=original):
+            _original(self)
+            return ActionResult({"Return": True})
+
+        setattr(SecurityGroups, name, answered_true)
+    _applied = True
