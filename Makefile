@@ -40,7 +40,7 @@ lint: $(VENV)/.dev-installed  ## ruff and ansible-lint (production profile)
 	$(BIN)/ansible-lint --nocolor -q
 
 unit: $(VENV)/.dev-installed  ## pytest: modules, local AWS, filters, bad inputs, playbooks end to end
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 molecule: $(VENV)/.dev-installed  ## Every molecule scenario against the local AWS
 	$(BIN)/molecule test --all

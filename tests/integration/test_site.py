@@ -29,6 +29,13 @@ def tagged_with_env(aws, env="local"):
     found |= {f"elastic-ip/{a['AllocationId']}" for a in ec2.describe_addresses(Filters=by_tag)["Addresses"]}
     found |= {f"route-table/{r['RouteTableId']}" for r in ec2.describe_route_tables(Filters=by_tag)["RouteTables"]}
     found |= {f"flow-log/{f['FlowLogId']}" for f in ec2.describe_flow_logs(Filters=by_tag)["FlowLogs"]}
+    found |= {f"security-group/{g['GroupId']}" for g in ec2.describe_security_groups(Filters=by_tag)["SecurityGroups"]}
+    elb = aws.client("elbv2")
+    found |= {lb["LoadBalancerArn"] for lb in elb.describe_load_balancers()["LoadBalancers"]}
+    found |= {tg["TargetGroupArn"] for tg in elb.describe_target_groups()["TargetGroups"]}
+    found |= {c["CertificateArn"] for c in aws.client("acm").list_certificates()["CertificateSummaryList"]}
+    found |= {f"s3/{b['Name']}" for b in aws.client("s3").list_buckets()["Buckets"]}
+    found |= {w["ARN"] for w in aws.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]}
     iam = aws.client("iam")
     found |= {
         r["Arn"]
@@ -54,10 +61,19 @@ def test_converge_is_idempotent_and_teardown_leaves_nothing(aws):
     out = first.stdout + first.stderr
     assert first.returncode == 0, out[-3000:]
     assert recap(out)["changed"] > 0
-    for text in ("vpc_id: vpc-", "nat_gateway_ids:", "flow_log_id: fl-", "subnets_by_tier_and_az:"):
+    for text in (
+        "vpc_id: vpc-",
+        "nat_gateway_ids:",
+        "flow_log_id: fl-",
+        "subnets_by_tier_and_az:",
+        "dns_name: trading-local-",
+        "waf_web_acl_arn: arn:aws:wafv2:",
+        "target_group_arns:",
+    ):
         assert text in out
     created = tagged_with_env(aws)
     assert [r for r in created if r.startswith("vpc/")] and len([r for r in created if r.startswith("subnet/")]) == 9
+    assert len([r for r in created if ":targetgroup/" in r]) == 4 and [r for r in created if ":loadbalancer/app/" in r]
 
     aws.clear_calls()
     second = run_playbook(aws.port, "site.yml", "local")

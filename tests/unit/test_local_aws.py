@@ -175,3 +175,20 @@ def test_fault_injection_is_repeatable_for_a_seed(aws):
     first, second = pattern(), pattern()
     assert first == second
     assert {"ok", "RequestLimitExceeded", "InternalError"} <= set(first)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "operation"),
+    [
+        ("GET", "/logs-bucket", "policy", "GetBucketPolicy"),
+        ("GET", "/logs-bucket", "lifecycle", "GetBucketLifecycleConfiguration"),
+        ("GET", "/logs-bucket", "list-type=2", "ListObjectsV2"),
+        ("GET", "/logs-bucket", "", "ListObjects"),
+        ("PUT", "/logs-bucket", "policy", "PutBucketPolicy"),
+        ("PUT", "/logs-bucket", "", "CreateBucket"),
+        ("DELETE", "/logs-bucket", "", "DeleteBucket"),
+    ],
+)
+def test_s3_operations_are_told_apart_by_their_query_keys(method, path, query, operation):
+    headers = {"Authorization": "AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/s3/aws4_request, x"}
+    assert operations.resolve(method, path, headers, b"", query)[1] == operation

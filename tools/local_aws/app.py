@@ -87,7 +87,7 @@ class LocalAWS:
         # PATH_INFO is already percent-decoded; ARNs in paths need the raw form.
         raw_path = urlsplit(environ.get("RAW_URI") or environ.get("REQUEST_URI") or path).path
         service, operation, region, params = operations.resolve(
-            environ.get("REQUEST_METHOD", "GET"), raw_path, headers, body
+            environ.get("REQUEST_METHOD", "GET"), raw_path, headers, body, environ.get("QUERY_STRING", "")
         )
         self.record(service, operation)
 

@@ -64,7 +64,7 @@ def _placeholder(match: re.Match) -> str:
 
 
 @lru_cache(maxsize=64)
-def _rest_routes(model_name: str) -> list[tuple[str, re.Pattern, int, str]]:
+def _rest_routes(model_name: str) -> list[tuple[str, re.Pattern, dict, int, str]]:
     with _session_lock:
         try:
             model = _session.get_service_model(model_name)
@@ -72,13 +72,18 @@ def _rest_routes(model_name: str) -> list[tuple[str, re.Pattern, int, str]]:
             return []
     routes = []
     for op_name in model.operation_names:
-        http = model.operation_model(op_name).http
-        uri = http.get("requestUri", "/").split("?", 1)[0]
+        op_model = model.operation_model(op_name)
+        if op_model.deprecated:  # same wire format as its successor (GetBucketLifecycle...)
+            continue
+        http = op_model.http
+        uri, _, query = http.get("requestUri", "/").partition("?")
+        # "?policy" or "?list-type=2": keys (and values) the request's query string must carry.
+        required = {k: (v[0] if v else None) for k, v in parse_qs(query, keep_blank_values=True).items()}
         literal = len(re.sub(r"\{[^}]+\}", "", uri))
         pattern = "^" + re.sub(r"\{([^}]+)\}", _placeholder, uri.replace(".", "\\.")) + "/?$"
-        routes.append((http.get("method", "POST"), re.compile(pattern), literal, op_name))
-    # The most specific template (most literal characters) wins.
-    routes.sort(key=lambda r: -r[2])
+        routes.append((http.get("method", "POST"), re.compile(pattern), required, literal, op_name))
+    # The most specific template wins: more required query keys, then more literal characters.
+    routes.sort(key=lambda r: (-len(r[2]), -r[3]))
     return routes
 
 
@@ -96,7 +101,7 @@ def model_name(signing_name: str) -> str:
     return _SIGNING_TO_MODEL.get(signing_name, signing_name)
 
 
-def resolve(method: str, path: str, headers, body: bytes) -> tuple[str, str, str | None, dict]:
+def resolve(method: str, path: str, headers, body: bytes, query: str = "") -> tuple[str, str, str | None, dict]:
     """Return (service, operation, region, path parameters) for one request.
 
     'unknown' stands for what cannot be told.
@@ -111,8 +116,13 @@ def resolve(method: str, path: str, headers, body: bytes) -> tuple[str, str, str
         action = parse_qs(body.decode("utf-8", "replace")).get("Action")
         if action:
             return service, action[0], region, {}
-    for route_method, pattern, _literal, op_name in _rest_routes(model_name(service)):
-        match = pattern.match(path) if route_method == method else None
+    params = parse_qs(query, keep_blank_values=True)
+    for route_method, pattern, required, _literal, op_name in _rest_routes(model_name(service)):
+        if route_method != method or any(
+            k not in params or (v not in (None, "") and params[k][0] != v) for k, v in required.items()
+        ):
+            continue
+        match = pattern.match(path)
         if match:
             return service, op_name, region, {k: unquote(v) for k, v in match.groupdict().items()}
     return service, "unknown", region, {}
