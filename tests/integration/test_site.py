@@ -95,3 +95,19 @@ def test_converge_is_idempotent_and_teardown_leaves_nothing(aws):
 
     again = run_playbook(aws.port, "playbooks/teardown.yml", "local")
     assert again.returncode == 0 and recap(again.stdout)["changed"] == 0
+
+
+def test_zones_are_discovered_when_the_inventory_names_none(aws):
+    """network_azs: [] takes the region's first network_az_count available zones (a read, no write)."""
+    aws.clear_calls()
+    result = run_playbook(
+        aws.port, "site.yml", "local", "--check", "--diff", "--tags", "network", "-e", '{"network_azs": []}'
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    assert "Discover the region's availability zones" in out
+    for az in ("us-east-1a", "us-east-1b", "us-east-1c"):
+        assert f"trading-local-private-{az}" in out
+    assert "us-east-1d" not in out
+    operations = {c["operation"] for c in aws.calls()["calls"]}
+    assert "DescribeAvailabilityZones" in operations and aws.writes() == []
