@@ -33,7 +33,8 @@ def test_module_documentation_renders(name):
     entry = doc[f"ninetynine.trading_infra.{name}"]
     options = entry["doc"]["options"]
     # Shared AWS options come from amazon.aws's fragments, as in amazon.aws's own modules.
-    assert {"region", "endpoint_url", "tags", "purge_tags", "state"} <= set(options)
+    assert {"region", "endpoint_url", "state"} <= set(options)
+    assert ("tags" in options) == ("purge_tags" in options)
     assert all(opt.get("description") for opt in options.values())
     assert yaml.safe_load(entry["examples"])
     assert "actions" in entry["return"]

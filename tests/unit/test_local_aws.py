@@ -192,3 +192,10 @@ def test_fault_injection_is_repeatable_for_a_seed(aws):
 def test_s3_operations_are_told_apart_by_their_query_keys(method, path, query, operation):
     headers = {"Authorization": "AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/s3/aws4_request, x"}
     assert operations.resolve(method, path, headers, b"", query)[1] == operation
+
+
+def test_faults_pass_over_protocols_without_an_error_shape(aws):
+    """CloudWatch speaks CBOR, for which no throttling shape is written: its calls go through."""
+    aws.set_faults(throttle_rate=1.0, seed=3)
+    aws.client_no_retry("cloudwatch").list_dashboards()
+    assert aws.faults()["injected"] == 0

@@ -59,6 +59,8 @@ class FaultInjector:
         """The (status, code, message) to answer with, or None to let the call through."""
         if not (self.throttle_rate or self.error_rate) or (self.services and service not in self.services):
             return None
+        if operations.protocol(service) not in THROTTLE:
+            return None  # no error shape for this protocol (CloudWatch's CBOR): let the call through
         with self._lock:
             draw = self._rng.random()
             if draw < self.throttle_rate:

@@ -68,7 +68,15 @@ class SecurityHubStandards(Extension):
             self.subscriptions: dict = {}  # (region, subscription arn) -> subscription
 
     def routes(self) -> dict:
-        ops = ["DescribeStandards", "GetEnabledStandards", "BatchEnableStandards", "BatchDisableStandards"]
+        ops = [
+            "DescribeStandards",
+            "GetEnabledStandards",
+            "BatchEnableStandards",
+            "BatchDisableStandards",
+            "ListTagsForResource",
+            "TagResource",
+            "UntagResource",
+        ]
         return {("securityhub", op): getattr(self, "_" + op) for op in ops}
 
     @staticmethod
@@ -121,3 +129,38 @@ class SecurityHubStandards(Extension):
                     return error(400, "InvalidInputException", f"Invalid StandardsSubscriptionArn: {arn}")
                 out.append(dict(sub, StandardsStatus="DELETING"))
         return 200, {"StandardsSubscriptions": out}
+
+    # -- tags of the hub (kept on moto's own backend, where EnableSecurityHub put them) --------------
+    @staticmethod
+    def _hub_tags(req):
+        backend = securityhub_backends[ACCOUNT_ID][req.region]
+        arn = req.path_params.get("ResourceArn", "")
+        if not backend.enabled or not arn.endswith(":hub/default"):
+            return None
+        if getattr(backend, "tags", None) is None:
+            backend.tags = {}
+        return backend.tags
+
+    def _ListTagsForResource(self, req):
+        tags = self._hub_tags(req)
+        if tags is None:
+            return error(404, "ResourceNotFoundException", "Resource not found")
+        return 200, {"Tags": dict(tags)}
+
+    def _TagResource(self, req):
+        tags = self._hub_tags(req)
+        if tags is None:
+            return error(404, "ResourceNotFoundException", "Resource not found")
+        with self.lock:
+            tags.update(req.json().get("Tags", {}))
+        return 200, {}
+
+    def _UntagResource(self, req):
+        tags = self._hub_tags(req)
+        if tags is None:
+            return error(404, "ResourceNotFoundException", "Resource not found")
+        keys = req.query_params().get("tagKeys", [])
+        with self.lock:
+            for key in [keys] if isinstance(keys, str) else keys:
+                tags.pop(key, None)
+        return 200, {}
