@@ -25,3 +25,8 @@ class Plan:
         if self.check_mode or func is None:
             return None
         return func(*args, **kwargs)
+
+    def exit_json(self, module, before=None, after=None, **result):
+        """End the module: ``changed``, ``actions`` and, when something changed, the before/after diff."""
+        diff = {"before": before or {}, "after": after or {}} if self.changed and before is not None else {}
+        module.exit_json(changed=self.changed, actions=self.actions, diff=diff, **result)

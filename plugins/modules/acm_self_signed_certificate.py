@@ -183,7 +183,7 @@ def main():
                     CertificateArn=detail["CertificateArn"],
                     aws_retry=True,
                 )
-            module.exit_json(changed=plan.changed, actions=plan.actions, certificate_arn=None)
+            plan.exit_json(module, certificate_arn=None)
 
         current, current_tags = found[0] if found else (None, {})
         # Older duplicates (a run that died between import and tagging the next one) go away.
@@ -239,9 +239,8 @@ def main():
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="certificate reconciliation failed", actions=plan.actions)
 
-    module.exit_json(
-        changed=plan.changed,
-        actions=plan.actions,
+    plan.exit_json(
+        module,
         certificate_arn=arn,
         not_after=not_after.isoformat() if not_after else None,
     )

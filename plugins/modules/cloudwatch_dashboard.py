@@ -122,12 +122,7 @@ def main():
                     DashboardNames=[p["name"]],
                     aws_retry=True,
                 )
-            module.exit_json(
-                changed=plan.changed,
-                actions=plan.actions,
-                dashboard_arn=None,
-                diff={"before": before, "after": {}} if plan.changed else {},
-            )
+            plan.exit_json(module, before, {}, dashboard_arn=None)
         if before != wanted:
             verb = "update" if current else "create"
             response = plan.do(
@@ -144,12 +139,7 @@ def main():
                 arn = client.get_dashboard(DashboardName=p["name"], aws_retry=True)["DashboardArn"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="dashboard reconciliation failed", actions=plan.actions)
-    module.exit_json(
-        changed=plan.changed,
-        actions=plan.actions,
-        dashboard_arn=arn,
-        diff={"before": before, "after": wanted} if plan.changed else {},
-    )
+    plan.exit_json(module, before, wanted, dashboard_arn=arn)
 
 
 if __name__ == "__main__":

@@ -179,12 +179,7 @@ def main():
         if p["state"] == "absent":
             if hub:
                 plan.do("disable Security Hub", client.disable_security_hub, aws_retry=True)
-            module.exit_json(
-                changed=plan.changed,
-                actions=plan.actions,
-                hub_arn=None,
-                diff={"before": before, "after": {"enabled": False, "standards": []}},
-            )
+            plan.exit_json(module, before, {"enabled": False, "standards": []}, hub_arn=None)
 
         catalogue = [s["StandardsArn"] for s in paginate(client, "describe_standards", "Standards")]
         wanted = resolve(module, catalogue, p["standards"])
@@ -257,13 +252,7 @@ def main():
         "standards": sorted(short_name(a) for a in wanted)
         + (sorted(short_name(a) for a in have if a not in wanted) if not p["purge_standards"] else []),
     }
-    module.exit_json(
-        changed=plan.changed,
-        actions=plan.actions,
-        hub_arn=hub.get("HubArn"),
-        standards=standards,
-        diff={"before": before, "after": after} if plan.changed else {},
-    )
+    plan.exit_json(module, before, after, hub_arn=hub.get("HubArn"), standards=standards)
 
 
 def wait_until_settled(module, client, wanted, timeout):

@@ -215,12 +215,7 @@ def main():
                     FlowLogIds=[fl["FlowLogId"]],
                     aws_retry=True,
                 )
-            module.exit_json(
-                changed=plan.changed,
-                actions=plan.actions,
-                flow_log_id=None,
-                diff={"before": before, "after": {}} if plan.changed else {},
-            )
+            plan.exit_json(module, before, {}, flow_log_id=None)
 
         wanted = _settings(p)
         drift = {k: (current.get(k), v) for k, v in wanted.items() if current and current.get(k) != v}
@@ -268,13 +263,7 @@ def main():
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="flow log reconciliation failed", actions=plan.actions)
 
-    module.exit_json(
-        changed=plan.changed,
-        actions=plan.actions,
-        flow_log_id=flow_log_id,
-        diff={"before": before, "after": after} if plan.changed else {},
-        **result,
-    )
+    plan.exit_json(module, before, after, flow_log_id=flow_log_id, **result)
 
 
 if __name__ == "__main__":

@@ -931,13 +931,7 @@ def main():
         )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg="VPC network reconciliation failed", actions=network.plan.actions)
-    changed = network.plan.changed
-    module.exit_json(
-        changed=changed,
-        actions=network.plan.actions,
-        diff={"before": before, "after": after} if changed else {},
-        **result,
-    )
+    network.plan.exit_json(module, before, after, **result)
 
 
 if __name__ == "__main__":
