@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
@@ -36,18 +35,3 @@ def sync_tags(client, plan, resource_id: str, current: dict, wanted: dict, purge
 
 def tag_spec(resource_type: str, tags: dict) -> list:
     return [{"ResourceType": resource_type, "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]}]
-
-
-# AWSRetry knows EC2's and the query services' throttling codes; the JSON services' need adding.
-RETRY_CODES = ["ThrottlingException", "ServiceUnavailableException", "SlowDown"]
-
-
-def retry_decorator():
-    """The retry policy of the collection's modules: jittered exponential backoff, ten tries."""
-    return AWSRetry.jittered_backoff(retries=10, catch_extra_error_codes=RETRY_CODES)
-
-
-@retry_decorator()
-def paginate(client, operation: str, key: str, **kwargs) -> list:
-    """A whole paginated listing, retried with backoff as a unit (paginators bypass aws_retry)."""
-    return client.get_paginator(operation).paginate(**kwargs).build_full_result()[key]

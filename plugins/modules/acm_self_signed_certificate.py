@@ -108,8 +108,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import paginate
-from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import retry_decorator
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
 
 

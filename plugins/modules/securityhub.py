@@ -110,8 +110,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import paginate
-from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import retry_decorator
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
 
 # Short name -> the tail of the standard's ARN (after "ruleset/" or "standards/").

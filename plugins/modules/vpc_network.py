@@ -194,8 +194,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.waiters import get_waiter
 
-from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import paginate
-from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import retry_decorator
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import sync_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import tag_dict
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import tag_spec
