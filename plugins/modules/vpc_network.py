@@ -222,6 +222,8 @@ class Network:
         self.purge = module.params["purge_tags"]
         self.plan = Plan(module.check_mode)
         self.region = module.region
+        # The wanted subnets of each tier, in the order given.
+        self.tier = {t: [s for s in module.params["subnets"] if s["tier"] == t] for t in ("public", "private", "data")}
 
     # -- naming ------------------------------------------------------------
     def subnet_name(self, tier, az):
@@ -295,7 +297,7 @@ class Network:
 
     # -- desired shape, for diff -------------------------------------------------
     def nat_azs(self):
-        public_azs = [s["az"] for s in self.params["subnets"] if s["tier"] == "public"]
+        public_azs = [s["az"] for s in self.tier["public"]]
         mode = self.params["nat_mode"]
         if mode == "none" or not public_azs:
             return []
@@ -304,23 +306,22 @@ class Network:
     def desired_summary(self):
         subnets = self.params["subnets"]
         nat_azs = self.nat_azs()
-        private_azs = [s["az"] for s in subnets if s["tier"] == "private"]
         rts = {}
-        if any(s["tier"] == "public" for s in subnets):
+        if self.tier["public"]:
             rts[self.rt_name("public")] = {
                 "default_route": "internet-gateway",
-                "subnets": sorted(self.subnet_name("public", s["az"]) for s in subnets if s["tier"] == "public"),
+                "subnets": sorted(self.subnet_name("public", s["az"]) for s in self.tier["public"]),
             }
-        for az in private_azs:
+        for az in (s["az"] for s in self.tier["private"]):
             nat_az = (az if az in nat_azs else nat_azs[0]) if nat_azs else None
             rts[self.rt_name("private", az)] = {
                 "default_route": f"nat-gateway {self.nat_name(nat_az)}" if nat_az else None,
                 "subnets": [self.subnet_name("private", az)],
             }
-        if any(s["tier"] == "data" for s in subnets):
+        if self.tier["data"]:
             rts[self.rt_name("data")] = {
                 "default_route": None,
-                "subnets": sorted(self.subnet_name("data", s["az"]) for s in subnets if s["tier"] == "data"),
+                "subnets": sorted(self.subnet_name("data", s["az"]) for s in self.tier["data"]),
             }
         endpoint_rts = sorted(n for n in rts if not n.endswith(("-public",))) if self.params["s3_endpoint"] else None
         return {
@@ -484,7 +485,7 @@ class Network:
 
     def _ensure_igw(self, cur, vpc_id):
         c = self.client
-        if not any(s["tier"] == "public" for s in self.params["subnets"]):
+        if not self.tier["public"]:
             return cur["igws"][0]["InternetGatewayId"] if cur["igws"] else None
         name = f"{self.name}-igw"
         if cur["igws"]:
@@ -548,7 +549,7 @@ class Network:
     def _ensure_nats(self, cur, subnet_ids):
         """One NAT gateway per wanted zone; returns {az: {id, subnet_id, allocation_id, public_ip}}."""
         c = self.client
-        public_by_az = {s["az"]: subnet_ids.get(s["cidr"]) for s in self.params["subnets"] if s["tier"] == "public"}
+        public_by_az = {s["az"]: subnet_ids.get(s["cidr"]) for s in self.tier["public"]}
         free_eips = {tag_dict(a).get("Name"): a for a in cur["addresses"] if not a.get("AssociationId")}
         out, pending = {}, []
         for az in self.nat_azs():
@@ -670,11 +671,10 @@ class Network:
         return released
 
     def _ensure_route_tables(self, cur, vpc_id, igw_id, subnet_ids, nats):
-        subnets = self.params["subnets"]
         by_name = {tag_dict(r).get("Name"): r for r in cur["route_tables"]}
         nat_azs = list(nats)
         out = {"public": None, "private": {}, "data": None}
-        public = [s for s in subnets if s["tier"] == "public"]
+        public = self.tier["public"]
         if public:
             out["public"] = self._ensure_rt(
                 by_name,
@@ -684,15 +684,13 @@ class Network:
                 [subnet_ids.get(s["cidr"]) for s in public],
                 ("GatewayId", igw_id, "internet gateway"),
             )
-        for s in subnets:
-            if s["tier"] != "private":
-                continue
+        for s in self.tier["private"]:
             nat_az = (s["az"] if s["az"] in nats else nat_azs[0]) if nat_azs else None
             target = ("NatGatewayId", nats[nat_az]["id"], f"NAT gateway {nats[nat_az]['name']}") if nat_az else None
             out["private"][s["az"]] = self._ensure_rt(
                 by_name, cur, vpc_id, self.rt_name("private", s["az"]), [subnet_ids.get(s["cidr"])], target
             )
-        data = [s for s in subnets if s["tier"] == "data"]
+        data = self.tier["data"]
         if data:
             out["data"] = self._ensure_rt(
                 by_name, cur, vpc_id, self.rt_name("data"), [subnet_ids.get(s["cidr"]) for s in data], None
@@ -787,11 +785,7 @@ class Network:
                     aws_retry=True,
                 )
             return None
-        all_rts = list(rt_ids["private"].values()) + (
-            [rt_ids["data"]]
-            if self.params["subnets"] and any(s["tier"] == "data" for s in self.params["subnets"])
-            else []
-        )
+        all_rts = list(rt_ids["private"].values()) + ([rt_ids["data"]] if self.tier["data"] else [])
         wanted = [i for i in all_rts if i]
         if endpoint is None:
             created = self.plan.do(
