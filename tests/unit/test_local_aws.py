@@ -194,8 +194,16 @@ def test_s3_operations_are_told_apart_by_their_query_keys(method, path, query, o
     assert operations.resolve(method, path, headers, b"", query)[1] == operation
 
 
-def test_faults_pass_over_protocols_without_an_error_shape(aws):
-    """CloudWatch speaks CBOR, for which no throttling shape is written: its calls go through."""
+def test_cloudwatch_is_throttled_in_the_protocol_botocore_picks_for_it(aws):
+    """CloudWatch offers CBOR, JSON and query; botocore speaks JSON to it, and so do its injected errors."""
+    from botocore.exceptions import ClientError
+
     aws.set_faults(throttle_rate=1.0, seed=3)
-    aws.client_no_retry("cloudwatch").list_dashboards()
-    assert aws.faults()["injected"] == 0
+    with pytest.raises(ClientError) as caught:
+        aws.client_no_retry("cloudwatch").list_dashboards()
+    assert caught.value.response["Error"]["Code"] == "ThrottlingException"
+    assert aws.faults()["injected"] == 1
+    aws.set_faults(error_rate=1.0, seed=3)
+    with pytest.raises(ClientError) as caught:
+        aws.client_no_retry("cloudwatch").list_dashboards()
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500

@@ -60,7 +60,7 @@ class FaultInjector:
         if not (self.throttle_rate or self.error_rate) or (self.services and service not in self.services):
             return None
         if operations.protocol(service) not in THROTTLE:
-            return None  # no error shape for this protocol (CloudWatch's CBOR): let the call through
+            return None  # no error shape for this protocol: let the call through
         with self._lock:
             draw = self._rng.random()
             if draw < self.throttle_rate:

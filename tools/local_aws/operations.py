@@ -89,10 +89,11 @@ def _rest_routes(model_name: str) -> list[tuple[str, re.Pattern, dict, int, str]
 
 @lru_cache(maxsize=128)
 def protocol(signing_name: str) -> str:
-    """The service's wire protocol (ec2, query, json, rest-json, rest-xml); json when unknown."""
+    """The wire protocol botocore speaks to the service (ec2, query, json, rest-json, rest-xml); json when
+    unknown. A service offering several (CloudWatch: CBOR, JSON, query) gets the one botocore picks."""
     with _session_lock:
         try:
-            return _session.get_service_model(model_name(signing_name)).metadata["protocol"]
+            return _session.get_service_model(model_name(signing_name)).resolved_protocol
         except Exception:
             return "json"
 

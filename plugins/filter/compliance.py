@@ -1,0 +1,498 @@
+# Copyright: 99Tech platform engineering
+# Apache License 2.0 (see LICENSE)
+"""Filters for the compliance role: the alarms wanted for the components that exist, the dashboard
+drawn from the same list, the AWS Config rules, and the checks that run before any AWS call.
+Pure Python, on the controller."""
+
+from __future__ import annotations
+
+import re
+
+NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}[A-Za-z0-9])?$")
+EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+LOG_GROUP_RE = re.compile(r"^[A-Za-z0-9_\-/.#]{1,64}$")
+REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+# The values PutRetentionPolicy accepts (CloudWatch Logs API reference).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+# Security Hub standards the securityhub module knows by short name.
+STANDARDS = ("cis-1.2", "cis-1.4", "cis-3.0", "fsbp", "nist-800-53", "pci-dss-3.2.1")
+DELIVERY_FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
+STORAGE_CLASSES = ("STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE")
+# Threshold name -> (lowest, highest, what it measures).
+THRESHOLDS = {
+    "alb_5xx_rate_percent": (0.01, 100, "percent of requests answered 5xx by the targets"),
+    "alb_p99_latency_ms": (1, 60000, "p99 target response time in milliseconds"),
+    "aurora_cpu_percent": (1, 100, "Aurora CPU percent"),
+    "aurora_freeable_memory_mb": (16, 1048576, "Aurora freeable memory in MiB (alarm below it)"),
+    "redis_cpu_percent": (1, 100, "Redis engine CPU percent"),
+    "redis_memory_percent": (1, 100, "Redis memory used, percent"),
+    "node_cpu_percent": (1, 100, "EKS node CPU percent"),
+    "nat_packet_drops": (1, 10**9, "NAT gateway packets dropped per period"),
+}
+PERIODS = (10, 30, 60, 120, 300, 600, 900, 1800, 3600, 21600, 86400)
+
+
+def _number(value):
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _int(value):
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _emails(value):
+    """alert e-mail may be one string or a list of strings."""
+    if isinstance(value, str):
+        return [value] if value else []
+    return list(value or [])
+
+
+def _strip(name, prefix):
+    """The part of a resource name that tells it apart from the environment's prefix."""
+    if name == prefix:
+        return ""
+    if name.startswith(prefix + "-"):
+        return name[len(prefix) + 1 :]
+    return name
+
+
+def _alarm(prefix, kind, key, description, threshold, comparison, **metric):
+    name = f"{prefix}-{kind}" + (f"-{key}" if key else "")
+    alarm = {
+        "name": name,
+        "description": description,
+        "threshold": threshold,
+        "comparison_operator": comparison,
+        "treat_missing_data": "notBreaching",
+    }
+    alarm.update(metric)
+    return alarm
+
+
+def compliance_alarms(resources, thresholds, prefix, period=60, evaluation_periods=5, datapoints=3):
+    """The metric alarms wanted for the components found in the environment.
+
+    ``resources`` is the monitored_resources module's result; ``thresholds`` the role's
+    thresholds. Each alarm is in the cloudwatch_metric_alarms module's shape.
+    """
+    t = thresholds or {}
+    r = resources or {}
+    timing = {"period": period, "evaluation_periods": evaluation_periods, "datapoints_to_alarm": datapoints}
+    alarms = []
+
+    def simple(namespace, metric_name, dimensions, statistic):
+        stat = {"extended_statistic": statistic} if statistic.startswith("p") else {"statistic": statistic}
+        return dict(namespace=namespace, metric_name=metric_name, dimensions=dimensions, **stat, **timing)
+
+    for lb in r.get("load_balancers", []):
+        key = _strip(lb["name"], prefix)
+        dims = [{"Name": "LoadBalancer", "Value": lb["arn_suffix"]}]
+
+        def stat(query_id, metric_name, dims=dims):
+            return {
+                "Id": query_id,
+                "MetricStat": {
+                    "Metric": {"Namespace": "AWS/ApplicationELB", "MetricName": metric_name, "Dimensions": dims},
+                    "Period": period,
+                    "Stat": "Sum",
+                },
+                "ReturnData": False,
+            }
+
+        rate = t["alb_5xx_rate_percent"]
+        alarms.append(
+            _alarm(
+                prefix,
+                "alb-5xx-rate",
+                key,
+                f"ALB {lb['name']}: more than {rate}% of requests answered 5xx by the targets",
+                rate,
+                "GreaterThanThreshold",
+                metrics=[
+                    {
+                        "Id": "rate",
+                        "Expression": "IF(requests > 0, 100 * errors / requests, 0)",
+                        "Label": "target 5xx, % of requests",
+                        "ReturnData": True,
+                    },
+                    stat("errors", "HTTPCode_Target_5XX_Count"),
+                    stat("requests", "RequestCount"),
+                ],
+                evaluation_periods=evaluation_periods,
+                datapoints_to_alarm=datapoints,
+            )
+        )
+        latency = t["alb_p99_latency_ms"]
+        alarms.append(
+            _alarm(
+                prefix,
+                "alb-p99-latency",
+                key,
+                f"ALB {lb['name']}: p99 target response time above {latency} ms",
+                round(latency / 1000.0, 6),
+                "GreaterThanThreshold",
+                **simple("AWS/ApplicationELB", "TargetResponseTime", dims, "p99"),
+            )
+        )
+    for cluster in r.get("db_clusters", []):
+        key = _strip(cluster["identifier"], prefix)
+        dims = [{"Name": "DBClusterIdentifier", "Value": cluster["identifier"]}]
+        cpu = t["aurora_cpu_percent"]
+        alarms.append(
+            _alarm(
+                prefix,
+                "aurora-cpu",
+                key,
+                f"Aurora {cluster['identifier']}: CPU above {cpu}%",
+                cpu,
+                "GreaterThanThreshold",
+                **simple("AWS/RDS", "CPUUtilization", dims, "Average"),
+            )
+        )
+        memory = t["aurora_freeable_memory_mb"]
+        alarms.append(
+            _alarm(
+                prefix,
+                "aurora-freeable-memory",
+                key,
+                f"Aurora {cluster['identifier']}: freeable memory below {memory} MiB",
+                memory * 1024 * 1024,
+                "LessThanThreshold",
+                **simple("AWS/RDS", "FreeableMemory", dims, "Minimum"),
+            )
+        )
+    for group in r.get("cache_replication_groups", []):
+        for member in group.get("member_clusters", []):
+            key = _strip(member, prefix)
+            dims = [{"Name": "CacheClusterId", "Value": member}]
+            cpu = t["redis_cpu_percent"]
+            alarms.append(
+                _alarm(
+                    prefix,
+                    "redis-cpu",
+                    key,
+                    f"Redis {member} ({group['id']}): engine CPU above {cpu}%",
+                    cpu,
+                    "GreaterThanThreshold",
+                    **simple("AWS/ElastiCache", "EngineCPUUtilization", dims, "Average"),
+                )
+            )
+            memory = t["redis_memory_percent"]
+            alarms.append(
+                _alarm(
+                    prefix,
+                    "redis-memory",
+                    key,
+                    f"Redis {member} ({group['id']}): memory used above {memory}%",
+                    memory,
+                    "GreaterThanThreshold",
+                    **simple("AWS/ElastiCache", "DatabaseMemoryUsagePercentage", dims, "Average"),
+                )
+            )
+    for cluster in r.get("eks_clusters", []):
+        for node_group in cluster.get("node_groups", []):
+            for asg in node_group.get("autoscaling_groups", []):
+                key = node_group["name"]
+                cpu = t["node_cpu_percent"]
+                alarms.append(
+                    _alarm(
+                        prefix,
+                        "eks-node-cpu",
+                        key,
+                        f"EKS {cluster['name']} node group {node_group['name']}: node CPU above {cpu}%",
+                        cpu,
+                        "GreaterThanThreshold",
+                        **simple(
+                            "AWS/EC2",
+                            "CPUUtilization",
+                            [{"Name": "AutoScalingGroupName", "Value": asg}],
+                            "Average",
+                        ),
+                    )
+                )
+    for nat in r.get("nat_gateways", []):
+        drops = t["nat_packet_drops"]
+        alarms.append(
+            _alarm(
+                prefix,
+                "nat-packet-drops",
+                nat.get("availability_zone") or nat["id"],
+                f"NAT gateway {nat['id']} ({nat.get('availability_zone', '')}): more than {drops} packets dropped",
+                drops,
+                "GreaterThanThreshold",
+                **simple("AWS/NATGateway", "PacketsDropCount", [{"Name": "NatGatewayId", "Value": nat["id"]}], "Sum"),
+            )
+        )
+    return alarms
+
+
+def compliance_dashboard(alarms, region, title):
+    """A CloudWatch dashboard body with one graph per alarm, its threshold drawn on it."""
+    widgets = [
+        {
+            "type": "text",
+            "x": 0,
+            "y": 0,
+            "width": 24,
+            "height": 2,
+            "properties": {"markdown": f"# {title}\nOne graph per alarm; the red line is the alarm's threshold."},
+        }
+    ]
+    for index, alarm in enumerate(alarms or []):
+        threshold = alarm["threshold"]
+        if alarm.get("metrics"):
+            metrics = []
+            for query in alarm["metrics"]:
+                if "Expression" in query:
+                    metrics.append(
+                        [{"expression": query["Expression"], "label": query.get("Label", ""), "id": query["Id"]}]
+                    )
+                else:
+                    metric = query["MetricStat"]["Metric"]
+                    row = [metric["Namespace"], metric["MetricName"]]
+                    for dim in metric.get("Dimensions", []):
+                        row += [dim["Name"], dim["Value"]]
+                    row.append({"id": query["Id"], "stat": query["MetricStat"]["Stat"], "visible": False})
+                    metrics.append(row)
+            period = alarm["metrics"][1]["MetricStat"]["Period"] if len(alarm["metrics"]) > 1 else 60
+            stat = "Sum"
+        else:
+            row = [alarm["namespace"], alarm["metric_name"]]
+            for dim in alarm.get("dimensions", []):
+                row += [dim["Name"], dim["Value"]]
+            metrics = [row]
+            period = alarm["period"]
+            stat = alarm.get("extended_statistic") or alarm.get("statistic")
+        widgets.append(
+            {
+                "type": "metric",
+                "x": 12 * (index % 2),
+                "y": 2 + 6 * (index // 2),
+                "width": 12,
+                "height": 6,
+                "properties": {
+                    "title": alarm["name"],
+                    "region": region,
+                    "view": "timeSeries",
+                    "stat": stat,
+                    "period": period,
+                    "metrics": metrics,
+                    "annotations": {
+                        "horizontal": [{"label": "alarm threshold", "value": threshold, "color": "#d62728"}]
+                    },
+                },
+            }
+        )
+    return {"widgets": widgets}
+
+
+def compliance_config_rules(catalogue, prefix, excluded=None, parameters=None):
+    """The AWS Config managed rules wanted: the maintained catalogue minus exclusions, with
+    parameter overrides, each named after the environment."""
+    excluded = set(excluded or [])
+    parameters = parameters or {}
+    rules = []
+    for rule in catalogue or []:
+        if rule["name"] in excluded:
+            continue
+        wanted = {
+            "name": f"{prefix}-{rule['name']}",
+            "source_identifier": rule["identifier"],
+            "description": rule.get("description", ""),
+            "input_parameters": dict(rule.get("parameters") or {}, **parameters.get(rule["name"], {})),
+        }
+        if rule.get("resource_types"):
+            wanted["resource_types"] = list(rule["resource_types"])
+        if rule.get("periodic"):
+            wanted["maximum_execution_frequency"] = rule["periodic"]
+        rules.append(wanted)
+    return rules
+
+
+def compliance_validation_errors(v):
+    """Every problem with the compliance role's inputs, each naming the variable and the environment."""
+    env = v.get("trading_env")
+    where = f"in environment '{env}'"
+    errors = []
+
+    def err(var, text):
+        errors.append(f"{var} {where}: {text}")
+
+    name = v.get("compliance_name")
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        err(
+            "compliance_name",
+            f"{name!r} must be 1-40 letters, digits and hyphens, starting and ending with a letter or digit",
+        )
+
+    emails = v.get("compliance_alert_emails")
+    if not isinstance(emails, (str, list)):
+        err("compliance_alert_emails", "must be an e-mail address or a list of them")
+        emails = []
+    for email in _emails(emails):
+        if not isinstance(email, str) or len(email) > 254 or not EMAIL_RE.match(email):
+            err("compliance_alert_emails", f"{email!r} is not an e-mail address")
+
+    retention = v.get("compliance_log_retention_days")
+    if _int(retention) not in LOG_RETENTION_DAYS:
+        err(
+            "compliance_log_retention_days",
+            f"{retention!r} is not a retention CloudWatch Logs accepts ({', '.join(map(str, LOG_RETENTION_DAYS))})",
+        )
+    groups = v.get("compliance_log_groups")
+    if not isinstance(groups, list):
+        err("compliance_log_groups", "must be a list of {name, retention_days}")
+        groups = []
+    seen = set()
+    for index, group in enumerate(groups):
+        gname = group.get("name") if isinstance(group, dict) else None
+        if not isinstance(gname, str) or not LOG_GROUP_RE.match(gname) or "//" in gname:
+            err(f"compliance_log_groups[{index}].name", f"{gname!r} must be letters, digits and _-/.# (at most 64)")
+        elif gname in seen:
+            err(f"compliance_log_groups[{index}].name", f"{gname!r} is listed twice")
+        seen.add(gname)
+        if (
+            isinstance(group, dict)
+            and "retention_days" in group
+            and _int(group["retention_days"]) not in LOG_RETENTION_DAYS
+        ):
+            err(
+                f"compliance_log_groups[{index}].retention_days",
+                f"{group['retention_days']!r} is not a retention CloudWatch Logs accepts",
+            )
+
+    thresholds = v.get("compliance_alarm_thresholds")
+    if not isinstance(thresholds, dict):
+        err("compliance_alarm_thresholds", "must be a mapping of threshold name to number")
+        thresholds = {}
+    for key, value in thresholds.items():
+        if key not in THRESHOLDS:
+            err(f"compliance_alarm_thresholds.{key}", f"unknown threshold; known: {', '.join(sorted(THRESHOLDS))}")
+            continue
+        low, high, what = THRESHOLDS[key]
+        if _number(value) is None or not low <= value <= high:
+            err(f"compliance_alarm_thresholds.{key}", f"{value!r} must be a number from {low} to {high} ({what})")
+    period = v.get("compliance_alarm_period")
+    if _int(period) not in PERIODS:
+        err("compliance_alarm_period", f"{period!r} must be one of {', '.join(map(str, PERIODS))} seconds")
+    evaluation = v.get("compliance_alarm_evaluation_periods")
+    datapoints = v.get("compliance_alarm_datapoints")
+    if _int(evaluation) is None or not 1 <= evaluation <= 100:
+        err("compliance_alarm_evaluation_periods", f"{evaluation!r} must be an integer from 1 to 100")
+    elif _int(datapoints) is None or not 1 <= datapoints <= evaluation:
+        err(
+            "compliance_alarm_datapoints",
+            f"{datapoints!r} must be an integer from 1 to compliance_alarm_evaluation_periods ({evaluation})",
+        )
+    elif _int(period) in PERIODS and period * evaluation > 86400:
+        err(
+            "compliance_alarm_evaluation_periods",
+            f"{evaluation} periods of {period} s exceed the one day an alarm may look back",
+        )
+
+    if v.get("compliance_config_enabled"):
+        if v.get("compliance_config_delivery_frequency") not in DELIVERY_FREQUENCIES:
+            err(
+                "compliance_config_delivery_frequency",
+                f"{v.get('compliance_config_delivery_frequency')!r} must be one of {', '.join(DELIVERY_FREQUENCIES)}",
+            )
+        home = v.get("compliance_config_global_resources_region")
+        if not isinstance(home, str) or not REGION_RE.match(home):
+            err("compliance_config_global_resources_region", f"{home!r} is not a region name")
+        known = {rule["name"] for rule in v.get("compliance_config_rule_catalogue") or []}
+        for rule in v.get("compliance_config_rules_excluded") or []:
+            if rule not in known:
+                err(
+                    "compliance_config_rules_excluded",
+                    f"{rule!r} is not in the role's rule list ({', '.join(sorted(known))})",
+                )
+        overrides = v.get("compliance_config_rule_parameters")
+        if not isinstance(overrides, dict):
+            err("compliance_config_rule_parameters", "must be a mapping of rule name to parameters")
+            overrides = {}
+        for rule, params in overrides.items():
+            if rule not in known:
+                err(f"compliance_config_rule_parameters.{rule}", "is not in the role's rule list")
+            elif not isinstance(params, dict):
+                err(f"compliance_config_rule_parameters.{rule}", "must be a mapping of parameter name to value")
+        transition = v.get("compliance_config_bucket_transition_days")
+        expiration = v.get("compliance_config_bucket_expiration_days")
+        if _int(transition) is None or transition < 30:
+            err("compliance_config_bucket_transition_days", f"{transition!r} must be an integer of at least 30")
+        elif _int(expiration) is None or expiration <= transition:
+            err(
+                "compliance_config_bucket_expiration_days",
+                f"{expiration!r} must be an integer above compliance_config_bucket_transition_days ({transition})",
+            )
+        if v.get("compliance_config_bucket_transition_storage_class") not in STORAGE_CLASSES:
+            err("compliance_config_bucket_transition_storage_class", f"must be one of {', '.join(STORAGE_CLASSES)}")
+
+    standards = v.get("compliance_securityhub_standards")
+    if not isinstance(standards, list):
+        err("compliance_securityhub_standards", "must be a list of standard names")
+        standards = []
+    for standard in standards:
+        if standard not in STANDARDS and not (isinstance(standard, str) and standard.startswith("arn:aws")):
+            err(
+                "compliance_securityhub_standards",
+                f"{standard!r} is not a known standard ({', '.join(STANDARDS)}) or an ARN",
+            )
+    if v.get("compliance_securityhub_enabled") and not standards:
+        err("compliance_securityhub_standards", "Security Hub is enabled with no standard")
+
+    if v.get("compliance_budget_enabled"):
+        amount = v.get("compliance_budget_monthly_usd")
+        if _number(amount) is None or amount <= 0:
+            err("compliance_budget_monthly_usd", f"{amount!r} must be a positive number")
+        percents = v.get("compliance_budget_alert_percents")
+        if (
+            not isinstance(percents, list)
+            or not percents
+            or any(_number(p) is None or not 0 < p <= 1000 for p in percents)
+        ):
+            err("compliance_budget_alert_percents", f"{percents!r} must be a list of percentages from 1 to 1000")
+
+    if env == "prod":
+        if not _emails(emails):
+            err("compliance_alert_emails", "prod needs at least one address to alert")
+        for flag in ("compliance_alarms_enabled", "compliance_config_enabled", "compliance_securityhub_enabled"):
+            if not v.get(flag):
+                err(flag, "must be true in prod")
+        if _int(retention) in LOG_RETENTION_DAYS and retention < 365:
+            err("compliance_log_retention_days", f"{retention} days is too short for prod (at least 365)")
+    return errors
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "compliance_alarms": compliance_alarms,
+            "compliance_dashboard": compliance_dashboard,
+            "compliance_config_rules": compliance_config_rules,
+            "compliance_validation_errors": compliance_validation_errors,
+        }
