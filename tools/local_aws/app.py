@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import threading
 from collections import Counter
 from urllib.parse import urlsplit
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+# AWS managed IAM policies (AWS_ConfigRole, AmazonEKSClusterPolicy, ...) exist, as in a real account.
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 from werkzeug.datastructures import EnvironHeaders
 
 from . import operations, patches

@@ -60,4 +60,41 @@ def apply() -> None:
             return ActionResult({"Return": True})
 
         setattr(SecurityGroups, name, answered_true)
+
+    # KMS takes a key ARN wherever it takes a key id; moto's key-state calls look the raw id up.
+    from moto.kms.models import KmsBackend
+
+    for name in ("schedule_key_deletion", "cancel_key_deletion", "enable_key", "disable_key"):
+        original = getattr(KmsBackend, name)
+
+        def by_any_key_id(self, key_id, *args, _original=original, **kwargs):
+            return _original(self, self.get_key_id(key_id), *args, **kwargs)
+
+        setattr(KmsBackend, name, by_any_key_id)
+
+    # CloudTrail: DescribeTrails answers only the trails of trailNameList (names or ARNs) when it is
+    # given, and DeleteTrail takes a trail ARN as well as a name; moto ignores the list and the ARN.
+    import json
+
+    from moto.cloudtrail.models import CloudTrailBackend
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    original_delete = CloudTrailBackend.delete_trail
+
+    def delete_by_name_or_arn(self, name):
+        return original_delete(self, name.split(":trail/", 1)[1] if name.startswith("arn:") else name)
+
+    CloudTrailBackend.delete_trail = delete_by_name_or_arn
+    original_describe = CloudTrailResponse.describe_trails
+
+    def describe_listed(self):
+        answer = original_describe(self)
+        wanted = self._get_param("trailNameList") or []
+        if not wanted:
+            return answer
+        trails = json.loads(answer)["trailList"]
+        keep = [t for t in trails if t.get("Name") in wanted or t.get("TrailARN") in wanted]
+        return json.dumps({"trailList": keep})
+
+    CloudTrailResponse.describe_trails = describe_listed
     _applied = True
