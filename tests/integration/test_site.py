@@ -15,7 +15,14 @@ def tagged_with_env(aws, env="local"):
     found = {
         r["ResourceARN"]
         for r in tagging.get_resources(TagFilters=[{"Key": "Environment", "Values": [env]}])["ResourceTagMappingList"]
-        if ":natgateway/" not in r["ResourceARN"]
+        if ":natgateway/" not in r["ResourceARN"] and ":key/" not in r["ResourceARN"]
+    }
+    # A deleted KMS key waits out its pending window (7 days at least) before it is gone, as on AWS.
+    kms = aws.client("kms")
+    found |= {
+        k["Arn"]
+        for k in (kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"] for key in kms.list_keys()["Keys"])
+        if k["KeyState"] != "PendingDeletion"
     }
     ec2 = aws.client("ec2")
     by_tag = [{"Name": "tag:Environment", "Values": [env]}]
@@ -36,6 +43,19 @@ def tagged_with_env(aws, env="local"):
     found |= {c["CertificateArn"] for c in aws.client("acm").list_certificates()["CertificateSummaryList"]}
     found |= {f"s3/{b['Name']}" for b in aws.client("s3").list_buckets()["Buckets"]}
     found |= {w["ARN"] for w in aws.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]}
+    found |= {f"alarm/{a['AlarmName']}" for a in aws.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    found |= {f"dashboard/{d['DashboardName']}" for d in aws.client("cloudwatch").list_dashboards()["DashboardEntries"]}
+    found |= {t["TopicArn"] for t in aws.client("sns").list_topics()["Topics"]}
+    found |= {f"log-group/{g['logGroupName']}" for g in aws.client("logs").describe_log_groups()["logGroups"]}
+    config = aws.client("config")
+    found |= {f"config-rule/{r['ConfigRuleName']}" for r in config.describe_config_rules()["ConfigRules"]}
+    found |= {f"recorder/{r['name']}" for r in config.describe_configuration_recorders()["ConfigurationRecorders"]}
+    found |= {t["TrailARN"] for t in aws.client("cloudtrail").describe_trails()["trailList"]}
+    try:
+        hub = aws.client("securityhub").describe_hub()
+        found.add(hub["HubArn"])
+    except aws.client("securityhub").exceptions.InvalidAccessException:
+        pass  # not subscribed: Security Hub is off
     iam = aws.client("iam")
     found |= {
         r["Arn"]
@@ -69,11 +89,19 @@ def test_converge_is_idempotent_and_teardown_leaves_nothing(aws):
         "dns_name: trading-local-",
         "waf_web_acl_arn: arn:aws:wafv2:",
         "target_group_arns:",
+        "alerts_topic_arn: arn:aws:sns:us-east-1:123456789012:trading-local-alerts",
+        "- trading-local-alb-p99-latency",
+        "- trading-local-alb-5xx-rate",
+        "- trading-local-nat-packet-drops-us-east-1a",
+        "- trading-local-iam-password-policy",
+        "cloudtrail_arn: arn:aws:cloudtrail:",
     ):
         assert text in out
     created = tagged_with_env(aws)
     assert [r for r in created if r.startswith("vpc/")] and len([r for r in created if r.startswith("subnet/")]) == 9
     assert len([r for r in created if ":targetgroup/" in r]) == 4 and [r for r in created if ":loadbalancer/app/" in r]
+    assert "recorder/default" in created and len([r for r in created if r.startswith("config-rule/")]) == 20
+    assert aws.client("config").describe_configuration_recorder_status()["ConfigurationRecordersStatus"][0]["recording"]
 
     aws.clear_calls()
     second = run_playbook(aws.port, "site.yml", "local")
