@@ -485,6 +485,13 @@ def compliance_validation_errors(v):
                 err(flag, "must be true in prod")
         if _int(retention) in LOG_RETENTION_DAYS and retention < 365:
             err("compliance_log_retention_days", f"{retention} days is too short for prod (at least 365)")
+        for index, group in enumerate(groups):
+            days = group.get("retention_days") if isinstance(group, dict) else None
+            if _int(days) in LOG_RETENTION_DAYS and days < 365:
+                err(
+                    f"compliance_log_groups[{index}].retention_days",
+                    f"{days} days is too short for prod (at least 365)",
+                )
     return errors
 
 

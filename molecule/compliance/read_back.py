@@ -1,0 +1,43 @@
+"""Print, as JSON, what AWS Config, Security Hub and the dashboard named in argv hold (no Ansible
+module reads them back).
+
+boto3 takes the endpoint, region and credentials from the environment the verify play sets.
+"""
+
+import json
+import sys
+
+import boto3
+
+NAME = sys.argv[1]
+config = boto3.client("config")
+securityhub = boto3.client("securityhub")
+rules = []
+for page in config.get_paginator("describe_config_rules").paginate():
+    rules += page["ConfigRules"]
+try:
+    hub = securityhub.describe_hub()["HubArn"]
+    standards = securityhub.get_enabled_standards()["StandardsSubscriptions"]
+except securityhub.exceptions.InvalidAccessException:
+    hub, standards = None, []
+print(
+    json.dumps(
+        {
+            "recorders": config.describe_configuration_recorders()["ConfigurationRecorders"],
+            "recorder_status": config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"],
+            "delivery_channels": config.describe_delivery_channels()["DeliveryChannels"],
+            "rules": [
+                {
+                    "name": r["ConfigRuleName"],
+                    "identifier": r["Source"]["SourceIdentifier"],
+                    "parameters": json.loads(r.get("InputParameters") or "{}"),
+                }
+                for r in rules
+            ],
+            "hub_arn": hub,
+            "dashboard": json.loads(boto3.client("cloudwatch").get_dashboard(DashboardName=NAME)["DashboardBody"]),
+            "standards": [s["StandardsArn"] for s in standards],
+        },
+        default=str,
+    )
+)
