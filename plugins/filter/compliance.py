@@ -54,6 +54,15 @@ THRESHOLDS = {
     "node_cpu_percent": (1, 100, "EKS node CPU percent"),
     "nat_packet_drops": (1, 10**9, "NAT gateway packets dropped per period"),
 }
+GUARDDUTY_FREQUENCIES = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
+GUARDDUTY_FEATURES = (
+    "S3_DATA_EVENTS",
+    "EKS_AUDIT_LOGS",
+    "EBS_MALWARE_PROTECTION",
+    "RDS_LOGIN_EVENTS",
+    "RUNTIME_MONITORING",
+    "LAMBDA_NETWORK_LOGS",
+)
 PERIODS = (10, 30, 60, 120, 300, 600, 900, 1800, 3600, 21600, 86400)
 
 
@@ -334,6 +343,30 @@ def compliance_config_rules(catalogue, prefix, excluded=None, parameters=None):
     return rules
 
 
+def compliance_conformance_pack_template(rules):
+    """A conformance pack (CloudFormation) template holding the Config rules given, in the shape
+    compliance_config_rules returns."""
+    resources = {}
+    for rule in rules or []:
+        logical_id = "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", rule["name"]) if part)
+        properties = {
+            "ConfigRuleName": rule["name"],
+            "Description": rule.get("description", ""),
+            "Source": {"Owner": "AWS", "SourceIdentifier": rule["source_identifier"]},
+        }
+        if rule.get("input_parameters"):
+            # Config takes every parameter value as a string; YAML may have given numbers or booleans.
+            properties["InputParameters"] = {
+                k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in rule["input_parameters"].items()
+            }
+        if rule.get("resource_types"):
+            properties["Scope"] = {"ComplianceResourceTypes": list(rule["resource_types"])}
+        if rule.get("maximum_execution_frequency"):
+            properties["MaximumExecutionFrequency"] = rule["maximum_execution_frequency"]
+        resources[logical_id] = {"Type": "AWS::Config::ConfigRule", "Properties": properties}
+    return {"Resources": resources}
+
+
 def compliance_validation_errors(v):
     """Every problem with the compliance role's inputs, each naming the variable and the environment."""
     env = v.get("trading_env")
@@ -465,6 +498,27 @@ def compliance_validation_errors(v):
     if v.get("compliance_securityhub_enabled") and not standards:
         err("compliance_securityhub_standards", "Security Hub is enabled with no standard")
 
+    if v.get("compliance_guardduty_enabled"):
+        frequency = v.get("compliance_guardduty_finding_frequency")
+        if frequency not in GUARDDUTY_FREQUENCIES:
+            err(
+                "compliance_guardduty_finding_frequency",
+                f"{frequency!r} must be one of {', '.join(GUARDDUTY_FREQUENCIES)}",
+            )
+        features = v.get("compliance_guardduty_features")
+        if not isinstance(features, list):
+            err("compliance_guardduty_features", "must be a list of GuardDuty feature names")
+            features = []
+        for feature in features:
+            if feature not in GUARDDUTY_FEATURES:
+                err(
+                    "compliance_guardduty_features",
+                    f"{feature!r} is not a GuardDuty feature ({', '.join(GUARDDUTY_FEATURES)})",
+                )
+        severity = v.get("compliance_guardduty_alert_severity")
+        if _number(severity) is None or not 1 <= severity <= 8.9:
+            err("compliance_guardduty_alert_severity", f"{severity!r} must be a number from 1 to 8.9")
+
     if v.get("compliance_budget_enabled"):
         amount = v.get("compliance_budget_monthly_usd")
         if _number(amount) is None or amount <= 0:
@@ -501,5 +555,6 @@ class FilterModule:
             "compliance_alarms": compliance_alarms,
             "compliance_dashboard": compliance_dashboard,
             "compliance_config_rules": compliance_config_rules,
+            "compliance_conformance_pack_template": compliance_conformance_pack_template,
             "compliance_validation_errors": compliance_validation_errors,
         }

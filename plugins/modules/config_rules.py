@@ -14,6 +14,8 @@ description:
   - Reads every rule of the region in one paginated DescribeConfigRules call and writes only what
     differs. community.aws.config_rule handles one rule per call and has no purge.
   - A rule needs a configuration recorder in the region (see M(ninetynine.trading_infra.config_recording)).
+  - Rules a service created (those of a conformance pack, or Security Hub's) are never touched, even
+    when their names start with O(purge_prefix).
   - Supports check mode and diff mode.
 author:
   - 99Tech platform engineering
@@ -210,7 +212,10 @@ def main():
             for r in paginate(client, "describe_config_rules", "ConfigRules")
             if r["ConfigRuleName"] in names or (p["purge_prefix"] and r["ConfigRuleName"].startswith(p["purge_prefix"]))
         }
-        current = {n: r for n, r in current.items() if r.get("ConfigRuleState") != "DELETING"}
+        # A rule a service owns (a conformance pack's, Security Hub's) is its service's to change.
+        current = {
+            n: r for n, r in current.items() if r.get("ConfigRuleState") != "DELETING" and not r.get("CreatedBy")
+        }
         before = {n: rule_view(r) for n, r in sorted(current.items())}
 
         if p["state"] == "absent":

@@ -51,6 +51,16 @@ def tagged_with_env(aws, env="local"):
     found |= {f"config-rule/{r['ConfigRuleName']}" for r in config.describe_config_rules()["ConfigRules"]}
     found |= {f"recorder/{r['name']}" for r in config.describe_configuration_recorders()["ConfigurationRecorders"]}
     found |= {t["TrailARN"] for t in aws.client("cloudtrail").describe_trails()["trailList"]}
+    found |= {
+        f"conformance-pack/{c['ConformancePackName']}"
+        for c in config.describe_conformance_packs()["ConformancePackDetails"]
+    }
+    found |= {f"guardduty-detector/{d}" for d in aws.client("guardduty").list_detectors()["DetectorIds"]}
+    found |= {f"event-rule/{r['Name']}" for r in aws.client("events").list_rules()["Rules"]}
+    found |= {
+        f"budget/{b['BudgetName']}"
+        for b in aws.client("budgets").describe_budgets(AccountId="123456789012").get("Budgets", [])
+    }
     try:
         hub = aws.client("securityhub").describe_hub()
         found.add(hub["HubArn"])
@@ -101,6 +111,8 @@ def test_converge_is_idempotent_and_teardown_leaves_nothing(aws):
     assert [r for r in created if r.startswith("vpc/")] and len([r for r in created if r.startswith("subnet/")]) == 9
     assert len([r for r in created if ":targetgroup/" in r]) == 4 and [r for r in created if ":loadbalancer/app/" in r]
     assert "recorder/default" in created and len([r for r in created if r.startswith("config-rule/")]) == 20
+    assert {"budget/trading-local-monthly", "event-rule/trading-local-guardduty-findings"} <= set(created)
+    assert [r for r in created if r.startswith("guardduty-detector/")]
     assert aws.client("config").describe_configuration_recorder_status()["ConfigurationRecordersStatus"][0]["recording"]
 
     aws.clear_calls()

@@ -4,6 +4,7 @@ import pytest
 from ansible_collections.ninetynine.trading_infra.plugins.filter.compliance import (
     compliance_alarms,
     compliance_config_rules,
+    compliance_conformance_pack_template,
     compliance_dashboard,
     compliance_validation_errors,
 )
@@ -125,6 +126,26 @@ def test_config_rules_exclusions_and_parameter_overrides():
     assert CATALOGUE[0]["parameters"] == {"MinimumPasswordLength": "14"}
 
 
+def test_conformance_pack_template_holds_every_rule_with_string_parameters():
+    rules = compliance_config_rules(
+        CATALOGUE, "trading-dev", parameters={"iam-password-policy": {"RequireSymbols": True}}
+    )
+    template = compliance_conformance_pack_template(rules)
+    resources = template["Resources"]
+    assert sorted(resources) == [
+        "TradingDevIamPasswordPolicy",
+        "TradingDevRestrictedSsh",
+        "TradingDevRootAccountMfaEnabled",
+    ]
+    policy = resources["TradingDevIamPasswordPolicy"]
+    assert policy["Type"] == "AWS::Config::ConfigRule"
+    assert policy["Properties"]["InputParameters"] == {"MinimumPasswordLength": "14", "RequireSymbols": "true"}
+    ssh = resources["TradingDevRestrictedSsh"]["Properties"]
+    assert ssh["Source"] == {"Owner": "AWS", "SourceIdentifier": "INCOMING_SSH_DISABLED"}
+    assert ssh["Scope"] == {"ComplianceResourceTypes": ["AWS::EC2::SecurityGroup"]} and "InputParameters" not in ssh
+    assert resources["TradingDevRootAccountMfaEnabled"]["Properties"]["MaximumExecutionFrequency"] == "TwentyFour_Hours"
+
+
 def good(**overrides):
     v = {
         "trading_env": "dev",
@@ -148,6 +169,13 @@ def good(**overrides):
         "compliance_config_rule_parameters": {},
         "compliance_securityhub_enabled": True,
         "compliance_securityhub_standards": ["cis-1.4", "fsbp"],
+        "compliance_guardduty_enabled": True,
+        "compliance_guardduty_finding_frequency": "FIFTEEN_MINUTES",
+        "compliance_guardduty_features": ["S3_DATA_EVENTS", "RUNTIME_MONITORING"],
+        "compliance_guardduty_alert_severity": 7,
+        "compliance_budget_enabled": True,
+        "compliance_budget_monthly_usd": 1000,
+        "compliance_budget_alert_percents": [80, 100],
     }
     v.update(overrides)
     return v
@@ -189,6 +217,20 @@ def test_good_inputs_pass_in_dev_and_prod():
         ({"compliance_config_bucket_transition_storage_class": "COLD"}, "transition_storage_class"),
         ({"compliance_securityhub_standards": ["cis-9"]}, "'cis-9' is not a known standard"),
         ({"compliance_securityhub_standards": []}, "Security Hub is enabled with no standard"),
+        (
+            {"compliance_guardduty_enabled": True, "compliance_guardduty_features": ["X"]},
+            "'X' is not a GuardDuty feature",
+        ),
+        (
+            {"compliance_guardduty_enabled": True, "compliance_guardduty_finding_frequency": "DAILY"},
+            "finding_frequency",
+        ),
+        ({"compliance_guardduty_enabled": True, "compliance_guardduty_alert_severity": 9.5}, "from 1 to 8.9"),
+        ({"compliance_budget_enabled": True, "compliance_budget_monthly_usd": -5}, "must be a positive number"),
+        (
+            {"compliance_budget_enabled": True, "compliance_budget_alert_percents": []},
+            "compliance_budget_alert_percents",
+        ),
     ],
 )
 def test_each_bad_input_is_named_with_its_environment(overrides, fragment):

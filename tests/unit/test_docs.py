@@ -74,3 +74,9 @@ def test_role_argument_specs_render():
     defaults = yaml.safe_load((REPO / "roles" / "network" / "defaults" / "main.yml").read_text())
     assert set(defaults) <= set(entry_points["main"]["options"])
     assert all(name.startswith("network_") for name in defaults)
+
+
+def test_every_module_is_in_the_aws_action_group():
+    # module_defaults for group/ninetynine.trading_infra.aws (credentials, endpoint) reach every module.
+    runtime = yaml.safe_load((REPO / "meta" / "runtime.yml").read_text())
+    assert sorted(runtime["action_groups"]["aws"]) == MODULES
