@@ -165,9 +165,10 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 
@@ -408,23 +409,15 @@ def main():
                 found = boto3_tag_list_to_ansible_dict(
                     client.list_tags_for_resource(ResourceARN=arn, aws_retry=True).get("Tags", [])
                 )
-                to_set, to_unset = compare_aws_tags(found, wanted_tags, purge_tags=p["purge_tags"])
-                if to_set:
-                    plan.do(
-                        f"tag alarm {spec['name']}: set {', '.join(sorted(to_set))}",
-                        client.tag_resource,
-                        ResourceARN=arn,
-                        Tags=[{"Key": k, "Value": v} for k, v in sorted(to_set.items())],
-                        aws_retry=True,
-                    )
-                if to_unset:
-                    plan.do(
-                        f"tag alarm {spec['name']}: remove {', '.join(sorted(to_unset))}",
-                        client.untag_resource,
-                        ResourceARN=arn,
-                        TagKeys=sorted(to_unset),
-                        aws_retry=True,
-                    )
+                plan_tags(
+                    plan,
+                    f"alarm {spec['name']}",
+                    found,
+                    wanted_tags,
+                    p["purge_tags"],
+                    lambda tags, arn=arn: client.tag_resource(ResourceARN=arn, Tags=tag_list(tags), aws_retry=True),
+                    lambda keys, arn=arn: client.untag_resource(ResourceARN=arn, TagKeys=keys, aws_retry=True),
+                )
         if p["purge_prefix"]:
             stale = sorted(n for n in current if n not in after)
             for start in range(0, len(stale), 100):

@@ -110,9 +110,10 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 
@@ -261,23 +262,15 @@ def main():
                 found = boto3_tag_list_to_ansible_dict(
                     paginate(client, "list_tags_for_resource", "Tags", ResourceArn=arn)
                 )
-                to_set, to_unset = compare_aws_tags(found, wanted_tags, purge_tags=p["purge_tags"])
-                if to_set:
-                    plan.do(
-                        f"tag rule {spec['name']}: set {', '.join(sorted(to_set))}",
-                        client.tag_resource,
-                        ResourceArn=arn,
-                        Tags=[{"Key": k, "Value": v} for k, v in sorted(to_set.items())],
-                        aws_retry=True,
-                    )
-                if to_unset:
-                    plan.do(
-                        f"tag rule {spec['name']}: remove {', '.join(sorted(to_unset))}",
-                        client.untag_resource,
-                        ResourceArn=arn,
-                        TagKeys=sorted(to_unset),
-                        aws_retry=True,
-                    )
+                plan_tags(
+                    plan,
+                    f"rule {spec['name']}",
+                    found,
+                    wanted_tags,
+                    p["purge_tags"],
+                    lambda tags, arn=arn: client.tag_resource(ResourceArn=arn, Tags=tag_list(tags), aws_retry=True),
+                    lambda keys, arn=arn: client.untag_resource(ResourceArn=arn, TagKeys=keys, aws_retry=True),
+                )
         if p["purge_prefix"]:
             for name in sorted(n for n in current if n not in after):
                 plan.do(f"delete rule {name}", client.delete_config_rule, ConfigRuleName=name, aws_retry=True)

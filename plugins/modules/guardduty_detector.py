@@ -104,6 +104,7 @@ actions:
 """
 
 import copy
+import functools
 
 try:
     import botocore
@@ -111,9 +112,9 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 
@@ -250,25 +251,16 @@ def main():
             )
 
         if p["tags"] is not None:
-            to_set, to_unset = compare_aws_tags(before["tags"], p["tags"], purge_tags=p["purge_tags"])
-            arn = detector_arn(module, detector_id) if to_set or to_unset else None
-            if to_set:
-                plan.do(
-                    f"tag detector: set {', '.join(sorted(to_set))}",
-                    client.tag_resource,
-                    ResourceArn=arn,
-                    Tags=to_set,
-                    aws_retry=True,
-                )
-            if to_unset:
-                plan.do(
-                    f"tag detector: remove {', '.join(sorted(to_unset))}",
-                    client.untag_resource,
-                    ResourceArn=arn,
-                    TagKeys=list(to_unset),
-                    aws_retry=True,
-                )
-            after["tags"] = {k: v for k, v in dict(before["tags"], **to_set).items() if k not in to_unset}
+            arn = functools.cache(lambda: detector_arn(module, detector_id))  # read only when a tag changes
+            after["tags"] = plan_tags(
+                plan,
+                "detector",
+                before["tags"],
+                p["tags"],
+                p["purge_tags"],
+                lambda tags: client.tag_resource(ResourceArn=arn(), Tags=tags, aws_retry=True),
+                lambda keys: client.untag_resource(ResourceArn=arn(), TagKeys=keys, aws_retry=True),
+            )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="GuardDuty detector reconciliation failed", actions=plan.actions)
 

@@ -108,11 +108,11 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 
 # Short name -> the tail of the standard's ARN (after "ruleset/" or "standards/").
 SHORT_NAMES = {
@@ -195,24 +195,16 @@ def main():
             )
             hub = {} if module.check_mode else client.describe_hub(aws_retry=True)
         elif p["tags"] is not None:
-            current_tags = client.list_tags_for_resource(ResourceArn=hub["HubArn"], aws_retry=True)["Tags"]
-            to_set, to_unset = compare_aws_tags(current_tags, wanted_tags, purge_tags=p["purge_tags"])
-            if to_set:
-                plan.do(
-                    f"tag hub: set {', '.join(sorted(to_set))}",
-                    client.tag_resource,
-                    ResourceArn=hub["HubArn"],
-                    Tags=to_set,
-                    aws_retry=True,
-                )
-            if to_unset:
-                plan.do(
-                    f"tag hub: remove {', '.join(sorted(to_unset))}",
-                    client.untag_resource,
-                    ResourceArn=hub["HubArn"],
-                    TagKeys=list(to_unset),
-                    aws_retry=True,
-                )
+            arn = hub["HubArn"]
+            plan_tags(
+                plan,
+                "hub",
+                client.list_tags_for_resource(ResourceArn=arn, aws_retry=True)["Tags"],
+                wanted_tags,
+                p["purge_tags"],
+                lambda tags: client.tag_resource(ResourceArn=arn, Tags=tags, aws_retry=True),
+                lambda keys: client.untag_resource(ResourceArn=arn, TagKeys=keys, aws_retry=True),
+            )
 
         have = {s["StandardsArn"]: s for s in enabled}
         missing = [a for a in wanted if a not in have]

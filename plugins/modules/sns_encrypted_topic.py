@@ -109,9 +109,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 
@@ -243,23 +244,15 @@ def main():
                     aws_retry=True,
                 )
             if p["tags"] is not None:
-                to_set, to_unset = compare_aws_tags(tags, wanted_tags, purge_tags=p["purge_tags"])
-                if to_set:
-                    plan.do(
-                        f"tag topic {p['name']}: set {', '.join(sorted(to_set))}",
-                        client.tag_resource,
-                        ResourceArn=arn,
-                        Tags=[{"Key": k, "Value": v} for k, v in sorted(to_set.items())],
-                        aws_retry=True,
-                    )
-                if to_unset:
-                    plan.do(
-                        f"tag topic {p['name']}: remove {', '.join(sorted(to_unset))}",
-                        client.untag_resource,
-                        ResourceArn=arn,
-                        TagKeys=sorted(to_unset),
-                        aws_retry=True,
-                    )
+                plan_tags(
+                    plan,
+                    f"topic {p['name']}",
+                    tags,
+                    wanted_tags,
+                    p["purge_tags"],
+                    lambda tags: client.tag_resource(ResourceArn=arn, Tags=tag_list(tags), aws_retry=True),
+                    lambda keys: client.untag_resource(ResourceArn=arn, TagKeys=keys, aws_retry=True),
+                )
 
         have = {(s["Protocol"], s["Endpoint"]): s for s in subscriptions}
         want = [(s["protocol"], s["endpoint"]) for s in p["subscriptions"]]
