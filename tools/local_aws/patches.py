@@ -97,4 +97,8 @@ def apply() -> None:
         return json.dumps({"trailList": keep})
 
     CloudTrailResponse.describe_trails = describe_listed
+
+    from . import elasticache
+
+    elasticache.apply()
     _applied = True

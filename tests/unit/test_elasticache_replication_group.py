@@ -1,0 +1,194 @@
+"""elasticache_replication_group against the local AWS (its ElastiCache is tools/local_aws/elasticache.py)."""
+
+import json
+import secrets
+
+import pytest
+from ansible_collections.ninetynine.trading_infra.plugins.modules import elasticache_replication_group
+
+from tests.helpers import run_module
+
+TOKEN = secrets.token_urlsafe(24)
+
+
+@pytest.fixture
+def run(aws, capsys):
+    subnets = [s["SubnetId"] for s in aws.client("ec2").describe_subnets()["Subnets"][:2]]
+    client = aws.client("elasticache")
+    if not client.describe_cache_subnet_groups()["CacheSubnetGroups"]:
+        client.create_cache_subnet_group(
+            CacheSubnetGroupName="trading-test", CacheSubnetGroupDescription="test", SubnetIds=subnets
+        )
+    aws.clear_calls()
+
+    def _run(check_mode=False, **args):
+        base = {
+            "replication_group_id": "trading-test",
+            "description": "trading test cache",
+            "engine_version": "7.1",
+            "node_type": "cache.t4g.small",
+            "replicas_per_node_group": 1,
+            "subnet_group": "trading-test",
+            "security_group_ids": ["sg-0123"],
+            "auth_token": TOKEN,
+            "snapshot_retention_limit": 3,
+            "tags": {"Environment": "test"},
+        }
+        base.update(args)
+        result = run_module(elasticache_replication_group, base, check_mode=check_mode, capsys=capsys)
+        assert TOKEN not in json.dumps(result)  # the token is never returned
+        return result
+
+    return _run
+
+
+def group(aws, rg_id="trading-test"):
+    return aws.client("elasticache").describe_replication_groups(ReplicationGroupId=rg_id)["ReplicationGroups"][0]
+
+
+def test_creates_the_group_then_changes_nothing(aws, run):
+    result = run()
+    assert result["changed"] is True
+    assert result["actions"] == ["create replication group trading-test (1 shard, 1 replicas each)"]
+    rg = result["replication_group"]
+    assert rg["status"] == "available" and rg["primary_endpoint"].startswith("master.trading-test.")
+    assert rg["reader_endpoint"].startswith("replica.") and rg["member_clusters"] == [
+        "trading-test-001",
+        "trading-test-002",
+    ]
+    found = group(aws)
+    assert found["AuthTokenEnabled"] and found["TransitEncryptionEnabled"] and found["AtRestEncryptionEnabled"]
+    assert found["AutomaticFailover"] == "enabled" and found["MultiAZ"] == "enabled"
+    aws.clear_calls()
+    again = run()
+    assert again["changed"] is False and aws.writes() == [], again["actions"]
+
+
+def test_check_mode_creates_nothing(aws, run):
+    result = run(check_mode=True)
+    assert result["changed"] is True and result["replication_group"]["arn"] is None
+    assert aws.writes() == []
+    assert aws.client("elasticache").describe_replication_groups()["ReplicationGroups"] == []
+
+
+def test_replicas_are_added_before_and_removed_after_failover_changes(aws, run):
+    run()
+    more = run(replicas_per_node_group=3)
+    assert more["actions"] == ["add replicas of trading-test: 1 -> 3 per shard"]
+    assert len(group(aws)["MemberClusters"]) == 4
+    fewer = run(replicas_per_node_group=0, automatic_failover=False, multi_az=False)
+    assert fewer["actions"] == [
+        "modify replication group trading-test: automatic_failover, multi_az",
+        "remove replicas of trading-test: 3 -> 0 per shard",
+    ]
+    assert group(aws)["MemberClusters"] == ["trading-test-001"] and group(aws)["AutomaticFailover"] == "disabled"
+
+
+def test_node_type_waits_for_the_window_and_is_not_asked_twice(aws, run):
+    run()
+    scheduled = run(node_type="cache.r7g.large")
+    assert scheduled["changed"] is True and scheduled["replication_group"]["pending"] == {
+        "CacheNodeType": "cache.r7g.large"
+    }
+    assert "in the maintenance window" in scheduled["actions"][0]
+    aws.clear_calls()
+    assert run(node_type="cache.r7g.large")["changed"] is False and aws.writes() == []
+    now = run(node_type="cache.r7g.large", apply_immediately=True)
+    # Pending already: asking again with apply_immediately is not a new change on AWS's side.
+    assert now["changed"] is False
+    assert run(node_type="cache.r7g.xlarge", apply_immediately=True)["changed"] is True
+    assert group(aws)["CacheNodeType"] == "cache.r7g.xlarge"
+
+
+def test_in_place_settings_follow_the_inventory(aws, run):
+    run()
+    logs = [{"log_type": "slow-log", "log_group": "/trading/test/redis/slow-log"}]
+    result = run(
+        snapshot_retention_limit=7,
+        security_group_ids=["sg-0123", "sg-0456"],
+        maintenance_window="sun:05:00-sun:06:00",
+        log_delivery=logs,
+        tags={"Environment": "test", "Owner": "platform"},
+    )
+    assert result["changed"] is True
+    found = group(aws)
+    assert found["SnapshotRetentionLimit"] == 7
+    assert found["LogDeliveryConfigurations"][0]["LogType"] == "slow-log"
+    member = aws.client("elasticache").describe_cache_clusters(CacheClusterId="trading-test-001")["CacheClusters"][0]
+    assert [g["SecurityGroupId"] for g in member["SecurityGroups"]] == ["sg-0123", "sg-0456"]
+    assert (
+        run(
+            snapshot_retention_limit=7,
+            security_group_ids=["sg-0456", "sg-0123"],
+            maintenance_window="SUN:05:00-SUN:06:00",
+            log_delivery=logs,
+            tags={"Environment": "test", "Owner": "platform"},
+        )["changed"]
+        is False
+    )
+    off = run(snapshot_retention_limit=7, security_group_ids=["sg-0123", "sg-0456"], log_delivery=[])
+    assert any("log_delivery" in a for a in off["actions"]) and group(aws)["LogDeliveryConfigurations"] == []
+
+
+def test_what_aws_cannot_change_in_place_is_refused_unless_replacement_is_allowed(aws, run):
+    run()
+    aws.clear_calls()
+    refused = run(port=6380, at_rest_encryption=True, kms_key_id="arn:aws:kms:us-east-1:123456789012:key/abc")
+    assert refused.failed and "port 6379 -> 6380" in refused["msg"] and "kms_key_id" in refused["msg"]
+    assert "allow_replacement" in refused["msg"] and aws.writes() == []
+    replaced = run(port=6380, allow_replacement=True)
+    assert replaced["actions"][0] == "delete replication group trading-test" and replaced["actions"][1].startswith(
+        "create"
+    )
+    assert replaced["replication_group"]["port"] == 6380
+
+
+def test_auth_token_is_rotated_only_on_request(aws, run):
+    run()
+    new_token = secrets.token_urlsafe(24)
+    assert run(auth_token=new_token)["changed"] is False  # AWS cannot tell us the token: no guess
+    rotated = run(auth_token=new_token, rotate_auth_token=True)
+    assert rotated["actions"] == ["modify replication group trading-test: auth token rotated"]
+
+
+def test_cluster_mode_shards(aws, run):
+    created = run(replication_group_id="trading-me", cluster_mode=True, num_node_groups=3, replicas_per_node_group=1)
+    assert created["replication_group"]["configuration_endpoint"].startswith("clustercfg.trading-me.")
+    assert len(created["replication_group"]["member_clusters"]) == 6
+    smaller = run(replication_group_id="trading-me", cluster_mode=True, num_node_groups=2, replicas_per_node_group=1)
+    assert smaller["actions"] == ["reshard trading-me: 3 -> 2 shards"]
+    assert len(group(aws, "trading-me")["NodeGroups"]) == 2
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"transit_encryption": False}, "auth_token needs transit_encryption"),
+        ({"automatic_failover": False}, "multi_az needs automatic_failover"),
+        ({"replicas_per_node_group": 0, "multi_az": False}, "automatic_failover needs replicas_per_node_group"),
+        ({"replication_group_id": "Trading_Test"}, "must be 1-40 lower-case letters"),
+        ({"auth_token": "short"}, "auth_token must be 16-128"),
+        ({"num_node_groups": 2}, "more than one shard needs cluster_mode"),
+        ({"rotate_auth_token": True, "auth_token": None}, "rotate_auth_token needs the new auth_token"),
+    ],
+)
+def test_bad_input_is_refused_before_any_call(aws, run, args, message):
+    aws.clear_calls()
+    result = run(**args)
+    assert result.failed and message in result["msg"]
+    assert aws.calls()["total"] == 0
+
+
+def test_absent_deletes_with_a_final_snapshot(aws, run):
+    run()
+    gone = run(state="absent", final_snapshot_identifier="trading-test-final")
+    assert gone["changed"] is True and gone["replication_group"] is None
+    assert aws.client("elasticache").describe_replication_groups()["ReplicationGroups"] == []
+    assert run(state="absent")["changed"] is False
+
+
+def test_throttling_is_retried(aws, run):
+    aws.set_faults(throttle_rate=0.3, seed=4, services=["elasticache"])
+    result = run()
+    assert not result.failed, result
+    assert aws.faults()["injected"] > 0
