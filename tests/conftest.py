@@ -40,6 +40,10 @@ class LocalAWSHandle:
     def faults(self) -> dict:
         return local_aws_server.admin(self.port, "faults")
 
+    def set_latency(self, scale: float) -> dict:
+        """Turn the latency model on (slow resources stay transitional scale x their AWS time) or off (0)."""
+        return local_aws_server.admin(self.port, "latency", method="POST", body={"scale": scale})
+
     def calls(self) -> dict:
         return local_aws_server.admin(self.port, "calls")
 

@@ -382,7 +382,7 @@ class Aurora:
     # ---- waiting -----------------------------------------------------------------------------
     def wait(self, gone=False):
         deadline = time.monotonic() + self.p["wait_timeout"]
-        delay = 5
+        delay = 2
         while True:
             cluster, instances = self.describe()
             if gone and cluster is None:

@@ -462,7 +462,7 @@ class Reconciler:
 
     def wait(self, gone=False):
         deadline = time.monotonic() + self.p["wait_timeout"]
-        delay = 5
+        delay = 2
         while True:
             group, _ = describe(self.client, self.rg_id)
             if gone and group is None:
@@ -597,6 +597,13 @@ class Reconciler:
         return wanted == actual
 
     def delete(self):
+        group, _ = describe(self.client, self.rg_id)
+        if group and group["Status"] == "deleting":
+            if not self.module.check_mode and self.p["wait"]:
+                self.wait(gone=True)
+            return
+        if group and group["Status"] != "available" and not self.module.check_mode:
+            self.wait()  # AWS refuses to delete a group that is still creating or modifying
         request = {"ReplicationGroupId": self.rg_id}
         if self.p["final_snapshot_identifier"]:
             request["FinalSnapshotIdentifier"] = self.p["final_snapshot_identifier"]

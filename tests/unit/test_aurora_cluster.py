@@ -162,3 +162,16 @@ def test_throttling_is_retried(aws, run):
     result = run()
     assert not result.failed, result
     assert aws.faults()["injected"] > 0
+
+
+def test_waits_for_the_cluster_then_its_instances(aws, run):
+    aws.set_latency(0.005)  # cluster 1.5 s, each instance 2.4 s
+    result = run()
+    assert result["cluster"]["status"] == "available"
+    assert [i["status"] for i in result["cluster"]["instances"]] == ["available", "available"]
+
+
+def test_gives_up_after_wait_timeout(aws, run):
+    aws.set_latency(0.05)  # cluster 15 s
+    result = run(wait_timeout=1)
+    assert result.failed and "not available after 1s" in result["msg"]

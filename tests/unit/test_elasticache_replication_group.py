@@ -192,3 +192,18 @@ def test_throttling_is_retried(aws, run):
     result = run()
     assert not result.failed, result
     assert aws.faults()["injected"] > 0
+
+
+def test_starts_a_slow_creation_without_waiting_then_waits_for_it(aws, run):
+    aws.set_latency(0.005)  # an eight-minute creation takes 2.4 s
+    started = run(wait=False)
+    assert started["changed"] is True and started["replication_group"]["status"] == "creating"
+    assert run(wait=False)["changed"] is False  # still creating: nothing to do yet, nothing waited for
+    done = run()
+    assert done["changed"] is False and done["replication_group"]["status"] == "available"
+
+
+def test_gives_up_after_wait_timeout(aws, run):
+    aws.set_latency(0.05)  # 24 s
+    result = run(wait_timeout=1)
+    assert result.failed and "still creating after 1s" in result["msg"]

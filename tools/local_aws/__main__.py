@@ -30,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=server.default_port())
     parser.add_argument("--pidfile", type=Path, default=None)
     parser.add_argument("--reset", action="store_true", help="with calls: zero the counts after printing")
+    parser.add_argument(
+        "--latency-scale",
+        type=float,
+        default=0.0,
+        help="serve/start/run: slow resources (Redis, Aurora, NAT) stay transitional for scale x their AWS time",
+    )
     argv = sys.argv[1:] if argv is None else argv
     cmd = argv[argv.index("--") + 1 :] if "--" in argv else []
     args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
@@ -37,10 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     logfile = STATE_DIR / f"{args.port}.log"
 
     if args.command == "serve":
-        server.serve_forever(args.port)
+        server.serve_forever(args.port, args.latency_scale)
         return 0
     if args.command == "start":
-        pid = server.spawn(args.port, pidfile, logfile)
+        pid = server.spawn(args.port, pidfile, logfile, args.latency_scale)
         print(f"local AWS started on http://{server.HOST}:{args.port} (pid {pid}, log {logfile})")
         return 0
     if args.command == "stop":
@@ -53,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not cmd:
         parser.error("run needs a command after --")
-    server.spawn(args.port, pidfile, logfile)
+    server.spawn(args.port, pidfile, logfile, args.latency_scale)
     try:
         return subprocess.call(cmd, env=dict(os.environ, **server.client_env(args.port)))  # noqa: S603
     finally:

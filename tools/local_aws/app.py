@@ -11,6 +11,9 @@ The layer
       GET    /_local_aws/faults   -> the fault-injection settings and how many faults were injected
       POST   /_local_aws/faults   -> {"throttle_rate": 0.2, "error_rate": 0.05, "seed": 7, "services": ["ec2"]}
       DELETE /_local_aws/faults   -> no more faults
+      GET    /_local_aws/latency  -> the latency model: scale, seconds per resource and action
+      POST   /_local_aws/latency  -> {"scale": 0.02}: slow resources stay transitional scale x their AWS time
+      DELETE /_local_aws/latency  -> every resource ready at once again (the default)
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from . import operations, patches
 from .extensions import ALL_EXTENSIONS
 from .extensions.base import Request
 from .faults import FaultInjector, error_response
+from .latency import MODEL as LATENCY
 
 ADMIN_PREFIX = "/_local_aws/"
 
@@ -71,6 +75,7 @@ class LocalAWS:
         for ext in self.extensions:
             ext.reset()
         self.faults.configure({})
+        LATENCY.configure({})
         with self._lock:
             self.calls.clear()
 
@@ -137,6 +142,13 @@ class LocalAWS:
             elif method == "DELETE":
                 self.faults.configure({})
             payload, status = self.faults.describe(), "200 OK"
+        elif what == "latency" and method in ("GET", "POST", "DELETE"):
+            if method == "POST":
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                LATENCY.configure(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+            elif method == "DELETE":
+                LATENCY.configure({})
+            payload, status = LATENCY.describe(), "200 OK"
         elif what == "reset" and method == "POST":
             self.reset()
             payload, status = {"status": "reset"}, "200 OK"

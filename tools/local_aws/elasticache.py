@@ -21,6 +21,8 @@ from moto.elasticache.exceptions import (
     ReplicationGroupNotFound,
 )
 
+from .latency import MODEL as LATENCY
+
 # Parameters of the default groups that the roles look at, with AWS's defaults.
 PARAMETER_DEFAULTS = {
     "maxmemory-policy": "volatile-lru",
@@ -43,11 +45,32 @@ def _now():
     return datetime.datetime.now(datetime.UTC)
 
 
+KIND = "elasticache-replication-group"
+TRANSITIONAL = {"create": "creating", "modify": "modifying", "delete": "deleting"}
+
+
 def _state(backend):
     if not hasattr(backend, "local_rgs"):
         backend.local_rgs = {}
         backend.local_parameter_groups = {}
+    # A group whose delete has run its course (latency model) is gone.
+    for rg_id, rg in list(backend.local_rgs.items()):
+        if rg["status"] == "deleting" and LATENCY.busy(KIND, rg_id) is None:
+            del backend.local_rgs[rg_id]
     return backend
+
+
+def _status(rg):
+    busy = LATENCY.busy(KIND, rg["id"])
+    return TRANSITIONAL[busy] if busy else "available"
+
+
+def _must_be_available(rg):
+    if _status(rg) != "available":
+        raise Fault(
+            "InvalidReplicationGroupState",
+            f"Replication group {rg['id']} is not in available state ({_status(rg)}).",
+        )
 
 
 class ReplicationGroups:
@@ -109,7 +132,7 @@ class ReplicationGroups:
         view = {
             "ReplicationGroupId": rg["id"],
             "Description": rg["description"],
-            "Status": rg["status"],
+            "Status": _status(rg),
             "PendingModifiedValues": {},
             "MemberClusters": list(rg["members"]),
             "NodeGroups": rg["node_groups"],
@@ -156,7 +179,7 @@ class ReplicationGroups:
         view = {
             "CacheClusterId": cluster_id,
             "ReplicationGroupId": rg["id"],
-            "CacheClusterStatus": "available",
+            "CacheClusterStatus": _status(rg),
             "CacheNodeType": rg["node_type"],
             "Engine": rg["engine"],
             "EngineVersion": rg["engine_version"],
@@ -284,6 +307,7 @@ class ReplicationGroups:
         if tags:
             backend.tagging_service.tag_resource(rg["arn"], tags)
         backend.local_rgs[rg_id] = rg
+        LATENCY.start(KIND, rg_id, "create")
         view = cls._view(rg)
         view["Status"] = "creating"
         return ActionResult({"ReplicationGroup": view})
@@ -310,6 +334,7 @@ class ReplicationGroups:
     @classmethod
     def modify(cls, response):
         _, rg = cls._get(response)
+        _must_be_available(rg)
         params = response._get_params()
         immediately = bool(cls._bool(response, "ApplyImmediately", False))
         if response._get_param("Description") is not None or response._get_param("ReplicationGroupDescription"):
@@ -366,6 +391,7 @@ class ReplicationGroups:
                 rg["auth_token"] = None
             rg["auth_token_modified"] = _now()
         cls._check(rg)
+        LATENCY.start(KIND, rg["id"], "modify")
         view = cls._view(rg)
         view["Status"] = "modifying"
         return ActionResult({"ReplicationGroup": view})
@@ -373,6 +399,7 @@ class ReplicationGroups:
     @classmethod
     def _replicas(cls, response, increase):
         backend, rg = cls._get(response)
+        _must_be_available(rg)
         if not cls._bool(response, "ApplyImmediately", False):
             raise InvalidParameterValueException("ApplyImmediately must be true to change the replica count.")
         count = cls._int(response, "NewReplicaCount")
@@ -394,6 +421,7 @@ class ReplicationGroups:
         rg["replicas"] = count
         cls._check(rg)
         cls._layout(rg, backend.region_name)
+        LATENCY.start(KIND, rg["id"], "modify")
         view = cls._view(rg)
         view["Status"] = "modifying"
         return ActionResult({"ReplicationGroup": view})
@@ -409,6 +437,7 @@ class ReplicationGroups:
     @classmethod
     def shards(cls, response):
         backend, rg = cls._get(response)
+        _must_be_available(rg)
         if not rg["cluster_mode"]:
             raise InvalidParameterValueException("Shard configuration can only be changed with cluster mode enabled.")
         if not cls._bool(response, "ApplyImmediately", False):
@@ -416,6 +445,7 @@ class ReplicationGroups:
         rg["shards"] = cls._int(response, "NodeGroupCount")
         cls._check(rg)
         cls._layout(rg, backend.region_name)
+        LATENCY.start(KIND, rg["id"], "modify")
         view = cls._view(rg)
         view["Status"] = "modifying"
         return ActionResult({"ReplicationGroup": view})
@@ -427,10 +457,15 @@ class ReplicationGroups:
         if final:
             backend.local_final_snapshots = getattr(backend, "local_final_snapshots", {})
             backend.local_final_snapshots[final] = rg["id"]
+        _must_be_available(rg)
+        backend.tagging_service.delete_all_tags_for_resource(rg["arn"])
+        LATENCY.start(KIND, rg["id"], "delete")
+        if LATENCY.busy(KIND, rg["id"]):
+            rg["status"] = "deleting"  # listed as deleting until the model lets it go
+        else:
+            del backend.local_rgs[rg["id"]]
         view = cls._view(rg)
         view["Status"] = "deleting"
-        del backend.local_rgs[rg["id"]]
-        backend.tagging_service.delete_all_tags_for_resource(rg["arn"])
         return ActionResult({"ReplicationGroup": view})
 
     @classmethod

@@ -101,4 +101,71 @@ def apply() -> None:
     from . import elasticache
 
     elasticache.apply()
+    _latency()
     _applied = True
+
+
+def _latency() -> None:
+    """Aurora clusters and instances and NAT gateways stay creating / pending for the latency model."""
+    from moto.ec2.models.nat_gateways import NatGatewayBackend
+    from moto.rds.models import DBCluster, RDSBackend
+
+    from .latency import MODEL
+
+    create_cluster = RDSBackend.create_db_cluster
+
+    def create_db_cluster(self, kwargs):
+        cluster = create_cluster(self, kwargs)
+        MODEL.start("rds-cluster", cluster.db_cluster_identifier, "create")
+        return cluster
+
+    RDSBackend.create_db_cluster = create_db_cluster
+    cluster_status = DBCluster.status
+
+    def status_of_cluster(self):
+        return "creating" if MODEL.busy("rds-cluster", self.db_cluster_identifier) else cluster_status.fget(self)
+
+    DBCluster.status = property(status_of_cluster, cluster_status.fset)
+
+    create_instance = RDSBackend.create_db_instance
+
+    def create_db_instance(self, db_kwargs):
+        instance = create_instance(self, db_kwargs)
+        MODEL.start("rds-instance", instance.db_instance_identifier, "create")
+        if MODEL.busy("rds-instance", instance.db_instance_identifier):
+            instance.status = "creating"
+        return instance
+
+    RDSBackend.create_db_instance = create_db_instance
+    describe_instances = RDSBackend.describe_db_instances
+
+    def describe_db_instances(self, *args, **kwargs):
+        found = describe_instances(self, *args, **kwargs)
+        for instance in found:
+            if MODEL.busy("rds-instance", instance.db_instance_identifier):
+                instance.status = "creating"
+            elif instance.status == "creating":
+                instance.status = "available"
+        return found
+
+    RDSBackend.describe_db_instances = describe_db_instances
+
+    create_nat = NatGatewayBackend.create_nat_gateway
+
+    def create_nat_gateway(self, *args, **kwargs):
+        nat = create_nat(self, *args, **kwargs)
+        MODEL.start("nat-gateway", nat.id, "create")
+        if MODEL.busy("nat-gateway", nat.id):
+            nat.state = "pending"
+        return nat
+
+    NatGatewayBackend.create_nat_gateway = create_nat_gateway
+    describe_nats = NatGatewayBackend.describe_nat_gateways
+
+    def describe_nat_gateways(self, *args, **kwargs):
+        for nat in self.nat_gateways.values():
+            if nat.state == "pending" and not MODEL.busy("nat-gateway", nat.id):
+                nat.state = "available"
+        return describe_nats(self, *args, **kwargs)
+
+    NatGatewayBackend.describe_nat_gateways = describe_nat_gateways

@@ -96,8 +96,11 @@ class ThreadedServer:
         self.stop()
 
 
-def serve_forever(port: int) -> None:
+def serve_forever(port: int, latency_scale: float = 0.0) -> None:
     """Foreground server until SIGINT/SIGTERM."""
+    from .latency import MODEL
+
+    MODEL.configure({"scale": latency_scale})
     server = ThreadedServer(port).start()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -113,14 +116,23 @@ def serve_forever(port: int) -> None:
     print("local AWS stopped", flush=True)
 
 
-def spawn(port: int, pidfile: Path, logfile: Path) -> int:
+def spawn(port: int, pidfile: Path, logfile: Path, latency_scale: float = 0.0) -> int:
     """Start the server as a detached child; return its pid once it answers."""
     if pidfile.exists():
         stop(pidfile)
     logfile.parent.mkdir(parents=True, exist_ok=True)
     with open(logfile, "ab") as log:
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "tools.local_aws", "serve", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "tools.local_aws",
+                "serve",
+                "--port",
+                str(port),
+                "--latency-scale",
+                str(latency_scale),
+            ],
             cwd=REPO_ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -1,0 +1,97 @@
+"""The local AWS's latency model: slow resources stay transitional for scale x their AWS time.
+
+Scales here make an eight-minute Redis creation last about two seconds; sleeps wait that out.
+"""
+
+import secrets
+import time
+
+import pytest
+
+SCALE = 0.005  # Redis create 2.4 s, modify 1.5 s, delete 1.5 s; Aurora cluster 1.5 s, instance 2.4 s; NAT 0.6 s
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_the_switch_is_off_by_default_and_reset_turns_it_off(aws):
+    assert aws.set_latency(0)["scale"] == 0
+    described = aws.set_latency(SCALE)
+    assert described["scale"] == SCALE and described["seconds"]["elasticache-replication-group:create"] == 480
+    aws.reset()
+    assert aws.set_latency(0)["scale"] == 0
+
+
+def test_redis_creates_modifies_and_deletes_in_time(aws):
+    client = aws.client("elasticache")
+    aws.set_latency(SCALE)
+    client.create_replication_group(
+        ReplicationGroupId="trading-slow",
+        ReplicationGroupDescription="slow",
+        NumCacheClusters=2,
+        AutomaticFailoverEnabled=True,
+        TransitEncryptionEnabled=True,
+        AuthToken=secrets.token_urlsafe(24),
+    )
+
+    def status():
+        return client.describe_replication_groups(ReplicationGroupId="trading-slow")["ReplicationGroups"][0]["Status"]
+
+    assert status() == "creating"
+    assert client.describe_cache_clusters()["CacheClusters"][0]["CacheClusterStatus"] == "creating"
+    with pytest.raises(client.exceptions.InvalidReplicationGroupStateFault):
+        client.increase_replica_count(ReplicationGroupId="trading-slow", NewReplicaCount=2, ApplyImmediately=True)
+    assert wait_for(lambda: status() == "available")
+    client.increase_replica_count(ReplicationGroupId="trading-slow", NewReplicaCount=2, ApplyImmediately=True)
+    assert status() == "modifying"
+    assert wait_for(lambda: status() == "available")
+    client.delete_replication_group(ReplicationGroupId="trading-slow")
+    assert status() == "deleting"
+    assert wait_for(lambda: client.describe_replication_groups()["ReplicationGroups"] == [])
+
+
+def test_aurora_cluster_and_instances_take_their_time(aws):
+    rds = aws.client("rds")
+    aws.set_latency(SCALE)
+    rds.create_db_cluster(
+        DBClusterIdentifier="trading-slow",
+        Engine="aurora-postgresql",
+        MasterUsername="admin_user",
+        ManageMasterUserPassword=True,
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="trading-slow-1",
+        DBClusterIdentifier="trading-slow",
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+
+    def states():
+        cluster = rds.describe_db_clusters(DBClusterIdentifier="trading-slow")["DBClusters"][0]["Status"]
+        return cluster, rds.describe_db_instances()["DBInstances"][0]["DBInstanceStatus"]
+
+    assert states() == ("creating", "creating")
+    assert wait_for(lambda: states()[0] == "available")
+    assert states()[1] == "creating"  # an instance takes longer than its cluster
+    assert wait_for(lambda: states() == ("available", "available"))
+
+
+def test_nat_gateway_is_pending_then_available(aws):
+    ec2 = aws.client("ec2")
+    aws.set_latency(SCALE)
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]
+    assert nat["State"] == "pending"
+
+    def state():
+        return ec2.describe_nat_gateways(NatGatewayIds=[nat["NatGatewayId"]])["NatGateways"][0]["State"]
+
+    assert state() == "pending"
+    assert wait_for(lambda: state() == "available")
