@@ -35,6 +35,7 @@ def run(aws, capsys):
             "tags": {"Environment": "test"},
         }
         base.update(args)
+        base = {k: v for k, v in base.items() if v is not None}  # None: the option is not given
         result = run_module(elasticache_replication_group, base, check_mode=check_mode, capsys=capsys)
         assert TOKEN not in json.dumps(result)  # the token is never returned
         return result
@@ -207,3 +208,43 @@ def test_gives_up_after_wait_timeout(aws, run):
     aws.set_latency(0.05)  # 24 s
     result = run(wait_timeout=1)
     assert result.failed and "still creating after 1s" in result["msg"]
+
+
+def test_auth_token_generated_in_secrets_manager_never_passes_through_ansible(aws, run):
+    secret = {"name": "trading-test/redis-auth-token"}
+    created = run(auth_token=None, auth_token_secret=secret)
+    assert created["actions"] == [
+        "store a generated AUTH token in secret trading-test/redis-auth-token",
+        "create replication group trading-test (1 shard, 1 replicas each)",
+    ]
+    sm = aws.client("secretsmanager")
+    token = sm.get_secret_value(SecretId=secret["name"])["SecretString"]
+    assert len(token) == 64 and token not in json.dumps(created)
+    assert created["auth_token_secret_arn"] == sm.describe_secret(SecretId=secret["name"])["ARN"]
+    assert group(aws)["AuthTokenEnabled"]
+    aws.clear_calls()
+    again = run(auth_token=None, auth_token_secret=secret)
+    assert again["changed"] is False and aws.writes() == []
+    read = {c["operation"] for c in aws.calls()["calls"] if c["service"] == "secretsmanager"}
+    assert read == {"DescribeSecret"}  # the token itself is not read when it is not needed
+
+    rotated = run(auth_token=None, auth_token_secret=secret, rotate_auth_token=True)
+    assert rotated["actions"] == [
+        "store a new generated AUTH token in secret trading-test/redis-auth-token (the old one becomes AWSPREVIOUS)",
+        "modify replication group trading-test: auth token rotated",
+    ]
+    new_token = sm.get_secret_value(SecretId=secret["name"])["SecretString"]
+    assert new_token != token and new_token not in json.dumps(rotated)
+    assert sm.get_secret_value(SecretId=secret["name"], VersionStage="AWSPREVIOUS")["SecretString"] == token
+
+    # The secret deleted: nobody holds the token any more, so a new one is made and rotated in.
+    sm.delete_secret(SecretId=secret["name"], ForceDeleteWithoutRecovery=True)
+    recovered = run(auth_token=None, auth_token_secret=secret)
+    assert recovered["actions"][0] == "store a generated AUTH token in secret trading-test/redis-auth-token"
+    assert recovered["actions"][1] == "modify replication group trading-test: auth token rotated"
+
+
+def test_check_mode_with_a_secret_writes_nothing(aws, run):
+    result = run(check_mode=True, auth_token=None, auth_token_secret={"name": "trading-test/redis-auth-token"})
+    assert result["actions"][0].startswith("store a generated AUTH token") and aws.writes() == []
+    assert aws.client("secretsmanager").list_secrets()["SecretList"] == []
