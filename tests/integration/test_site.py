@@ -15,8 +15,12 @@ def tagged_with_env(aws, env="local"):
     found = {
         r["ResourceARN"]
         for r in tagging.get_resources(TagFilters=[{"Key": "Environment", "Values": [env]}])["ResourceTagMappingList"]
-        if ":natgateway/" not in r["ResourceARN"] and ":key/" not in r["ResourceARN"]
+        if ":natgateway/" not in r["ResourceARN"]
+        and ":key/" not in r["ResourceARN"]
+        and ":secret:" not in r["ResourceARN"]
     }
+    # A deleted secret waits out its recovery window, as on AWS; ListSecrets leaves those out.
+    found |= {s["ARN"] for s in aws.client("secretsmanager").list_secrets()["SecretList"]}
     # A deleted KMS key waits out its pending window (7 days at least) before it is gone, as on AWS.
     kms = aws.client("kms")
     found |= {

@@ -102,6 +102,10 @@ def apply() -> None:
 
     elasticache.apply()
     _latency()
+    aurora_parameter_defaults()
+    performance_insights()
+    automated_backups_go_with_their_cluster()
+    generated_master_passwords()
     _applied = True
 
 
@@ -169,3 +173,140 @@ def _latency() -> None:
         return describe_nats(self, *args, **kwargs)
 
     NatGatewayBackend.describe_nat_gateways = describe_nat_gateways
+
+
+# Engine defaults of the Aurora PostgreSQL cluster parameters the roles set, as
+# DescribeDBClusterParameters lists them (moto lists only the parameters a user has set, so a
+# module that checks a name exists before setting it finds none).
+AURORA_POSTGRESQL_CLUSTER_DEFAULTS = {
+    "rds.force_ssl": ("1", "dynamic", "boolean"),
+    "log_min_duration_statement": ("-1", "dynamic", "integer"),
+    "log_connections": ("0", "dynamic", "boolean"),
+    "log_disconnections": ("0", "dynamic", "boolean"),
+    "log_statement": ("none", "dynamic", "string"),
+    "shared_preload_libraries": ("pg_stat_statements", "static", "list"),
+    "idle_in_transaction_session_timeout": ("86400000", "dynamic", "integer"),
+    "statement_timeout": ("0", "dynamic", "integer"),
+    "timezone": ("UTC", "dynamic", "string"),
+}
+
+
+def aurora_parameter_defaults() -> None:
+    from moto.rds.models import RDSBackend
+    from moto.rds.responses import RDSResponse
+
+    original = RDSBackend.describe_db_cluster_parameters
+
+    def describe_db_cluster_parameters(self, name, source=None):
+        user = original(self, name)
+        group = self.db_cluster_parameter_groups[name]
+        rows = []
+        if group.db_parameter_group_family.startswith("aurora-postgresql") and source in (None, "engine-default"):
+            set_by_user = {p["ParameterName"] for p in user}
+            for parameter, (value, apply_type, data_type) in sorted(AURORA_POSTGRESQL_CLUSTER_DEFAULTS.items()):
+                if parameter not in set_by_user:
+                    rows.append(
+                        {
+                            "ParameterName": parameter,
+                            "ParameterValue": value,
+                            "Source": "engine-default",
+                            "ApplyType": apply_type,
+                            "DataType": data_type,
+                            "IsModifiable": True,
+                            "ApplyMethod": "pending-reboot" if apply_type == "static" else "immediate",
+                        }
+                    )
+        if source in (None, "user"):
+            for p in user:
+                value, apply_type, data_type = AURORA_POSTGRESQL_CLUSTER_DEFAULTS.get(
+                    p["ParameterName"], ("", "dynamic", "string")
+                )
+                rows.append(
+                    dict({"ApplyType": apply_type, "DataType": data_type, "IsModifiable": True}, **p, Source="user")
+                )
+        return sorted(rows, key=lambda p: p["ParameterName"])
+
+    RDSBackend.describe_db_cluster_parameters = describe_db_cluster_parameters
+
+    def describe_db_cluster_parameters_response(self):
+        from moto.core.responses import ActionResult
+
+        name = self.params.get("DBClusterParameterGroupName")
+        if name not in self.backend.db_cluster_parameter_groups:
+            from moto.rds.exceptions import DBParameterGroupNotFoundError
+
+            raise DBParameterGroupNotFoundError(name)
+        return ActionResult(
+            {"Parameters": self.backend.describe_db_cluster_parameters(name, self.params.get("Source"))}
+        )
+
+    RDSResponse.describe_db_cluster_parameters = describe_db_cluster_parameters_response
+
+    # DescribeDBParameterGroups of a name that does not exist is DBParameterGroupNotFound on AWS.
+    original_groups = RDSResponse.describe_db_parameter_groups
+
+    def describe_db_parameter_groups(self):
+        name = self.params.get("DBParameterGroupName")
+        if name and not self.backend.describe_db_parameter_groups(dict(self.params)):
+            from moto.rds.exceptions import DBParameterGroupNotFoundError
+
+            raise DBParameterGroupNotFoundError(name)
+        return original_groups(self)
+
+    RDSResponse.describe_db_parameter_groups = describe_db_parameter_groups
+
+
+def performance_insights() -> None:
+    """RDS instances keep their Performance Insights settings (moto 5.2 drops them)."""
+    from moto.rds.models import RDSBackend
+
+    def remember(instance, kwargs):
+        if "EnablePerformanceInsights" in kwargs:
+            enabled = str(kwargs["EnablePerformanceInsights"]).lower() == "true"
+            instance.performance_insights_enabled = enabled
+            instance.performance_insights_retention_period = (
+                int(kwargs.get("PerformanceInsightsRetentionPeriod") or 7) if enabled else None
+            )
+            instance.performance_insights_kms_key_id = kwargs.get("PerformanceInsightsKMSKeyId") if enabled else None
+        elif not hasattr(instance, "performance_insights_enabled"):
+            instance.performance_insights_enabled = False
+        return instance
+
+    create = RDSBackend.create_db_instance
+    modify = RDSBackend.modify_db_instance
+    RDSBackend.create_db_instance = lambda self, db_kwargs: remember(create(self, db_kwargs), db_kwargs)
+    RDSBackend.modify_db_instance = lambda self, identifier, db_kwargs: remember(
+        modify(self, identifier, db_kwargs), db_kwargs
+    )
+
+
+def automated_backups_go_with_their_cluster() -> None:
+    """DeleteDBCluster removes the cluster's automated snapshots (DeleteAutomatedBackups defaults to
+    true); moto keeps them, so a deleted environment would leave snapshots behind."""
+    from moto.rds.models import RDSBackend
+
+    original = RDSBackend.delete_db_cluster
+
+    def delete_db_cluster(self, cluster_identifier, *args, **kwargs):
+        cluster = original(self, cluster_identifier, *args, **kwargs)
+        for snapshot_id, snapshot in list(self.cluster_snapshots.items()):
+            if snapshot.snapshot_type == "automated" and snapshot.cluster.db_cluster_identifier == cluster_identifier:
+                del self.cluster_snapshots[snapshot_id]
+        return cluster
+
+    RDSBackend.delete_db_cluster = delete_db_cluster
+
+
+def generated_master_passwords() -> None:
+    """RDS generates a managed master password per cluster (moto writes the same fixed one for all,
+    which would make "no password in the output" tests meaningless)."""
+    import json as _json
+    import secrets as _secrets
+
+    from moto.rds.models import MasterUserSecret
+
+    def secret_string(self):
+        username = getattr(self.resource, "master_username", None) or "admin"
+        return _json.dumps({"username": username, "password": _secrets.token_urlsafe(24)})
+
+    MasterUserSecret._generate_secret_string = secret_string

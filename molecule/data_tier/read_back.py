@@ -1,0 +1,37 @@
+"""Print, as JSON, the data tier named in argv as AWS holds it: the Aurora cluster and instances,
+the Redis replication group and its members, the security groups, and the AUTH token secret.
+
+The token itself is never printed: only whether the secret holds one of the generated length.
+boto3 takes the endpoint, region and credentials from the environment the verify play sets.
+"""
+
+import json
+import sys
+
+import boto3
+
+NAME = sys.argv[1]
+rds = boto3.client("rds")
+elasticache = boto3.client("elasticache")
+ec2 = boto3.client("ec2")
+secrets = boto3.client("secretsmanager")
+
+cluster = rds.describe_db_clusters(DBClusterIdentifier=f"{NAME}-aurora")["DBClusters"][0]
+instances = rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values": [f"{NAME}-aurora"]}])["DBInstances"]
+group = elasticache.describe_replication_groups(ReplicationGroupId=f"{NAME}-redis")["ReplicationGroups"][0]
+members = elasticache.describe_cache_clusters(ShowCacheNodeInfo=True)["CacheClusters"]
+groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"{NAME}-*"]}])["SecurityGroups"]
+token = secrets.get_secret_value(SecretId=f"{NAME}/redis-auth-token")["SecretString"]
+print(
+    json.dumps(
+        {
+            "cluster": cluster,
+            "instances": instances,
+            "replication_group": group,
+            "members": [m for m in members if m.get("ReplicationGroupId") == f"{NAME}-redis"],
+            "security_groups": {g["GroupName"]: g for g in groups},
+            "token_length": len(token),
+        },
+        default=str,
+    )
+)

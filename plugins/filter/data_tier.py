@@ -1,0 +1,150 @@
+# Copyright: 99Tech platform engineering
+# Apache License 2.0 (see LICENSE)
+"""The data_tier role's checks, run before any AWS call. Pure Python, on the controller."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible_collections.ninetynine.trading_infra.plugins.filter.network import LOG_RETENTION_DAYS
+
+NAME_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,33}$")
+VERSION_RE = re.compile(r"^(\d+)\.(\d+)(\.\d+)?$")
+DB_CLASS_RE = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+CACHE_NODE_RE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+DAILY_WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+DAY = "(mon|tue|wed|thu|fri|sat|sun)"
+WEEKLY_WINDOW_RE = re.compile(rf"^{DAY}:([01]\d|2[0-3]):[0-5]\d-{DAY}:([01]\d|2[0-3]):[0-5]\d$")
+# Aurora PostgreSQL majors with standard support, and Redis OSS majors ElastiCache offers.
+AURORA_MAJORS = (13, 14, 15, 16, 17)
+REDIS_MAJORS = (6, 7)
+AURORA_LOG_EXPORTS = ("postgresql",)
+MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
+
+
+def _int(value):
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _version(value, majors):
+    match = VERSION_RE.match(value) if isinstance(value, str) else None
+    return match is not None and int(match.group(1)) in majors
+
+
+def data_tier_validation_errors(v):
+    """Every problem with the data_tier role's inputs, each naming the variable and the environment."""
+    env = v.get("trading_env")
+    errors = []
+
+    def err(var, text):
+        errors.append(f"{var} in environment '{env}': {text}")
+
+    def between(var, low, high):
+        value = v.get(var)
+        if _int(value) is None or not low <= value <= high:
+            err(var, f"{value!r} must be an integer from {low} to {high}")
+            return None
+        return value
+
+    def window(var, pattern, example):
+        value = v.get(var)
+        if not isinstance(value, str) or not pattern.match(value):
+            err(var, f"{value!r} must look like {example} (UTC)")
+
+    name = v.get("data_tier_name")
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        err(
+            "data_tier_name",
+            f"{name!r} must be 1-34 lower-case letters, digits and single hyphens, starting with a letter",
+        )
+    for cidr in v.get("data_tier_admin_cidrs") or []:
+        try:
+            network = ipaddress.ip_network(str(cidr), strict=True)
+        except ValueError:
+            err("data_tier_admin_cidrs", f"{cidr!r} is not a CIDR block")
+            continue
+        if network.prefixlen == 0:
+            err("data_tier_admin_cidrs", f"{cidr} opens the databases to the whole internet")
+    between("data_tier_wait_timeout", 60, 86400)
+
+    aurora = v.get("data_tier_aurora_enabled")
+    if aurora:
+        version = v.get("data_tier_aurora_engine_version")
+        if not _version(version, AURORA_MAJORS):
+            err(
+                "data_tier_aurora_engine_version",
+                f"{version!r} must be an Aurora PostgreSQL version such as 16.4 (majors {AURORA_MAJORS})",
+            )
+        instance_class = v.get("data_tier_aurora_instance_class")
+        if not isinstance(instance_class, str) or not DB_CLASS_RE.match(instance_class):
+            err("data_tier_aurora_instance_class", f"{instance_class!r} is not an instance class (db.r7g.large)")
+        between("data_tier_aurora_reader_count", 0, 15)
+        between("data_tier_aurora_backup_retention_days", 1, 35)
+        window("data_tier_aurora_backup_window", DAILY_WINDOW_RE, "03:00-04:00")
+        window("data_tier_aurora_maintenance_window", WEEKLY_WINDOW_RE, "sun:05:00-sun:06:00")
+        for export in v.get("data_tier_aurora_log_exports") or []:
+            if export not in AURORA_LOG_EXPORTS:
+                err("data_tier_aurora_log_exports", f"{export!r} is not a log Aurora PostgreSQL exports")
+        if v.get("data_tier_aurora_monitoring_interval") not in MONITORING_INTERVALS:
+            err("data_tier_aurora_monitoring_interval", f"must be one of {MONITORING_INTERVALS}")
+        user = v.get("data_tier_aurora_master_username")
+        if (
+            not isinstance(user, str)
+            or not re.match(r"^[a-z][a-z0-9_]{0,62}$", user)
+            or user in ("postgres", "rdsadmin")
+        ):
+            err("data_tier_aurora_master_username", f"{user!r} must be a lower-case identifier, not a reserved name")
+        for var in ("data_tier_aurora_cluster_parameters", "data_tier_aurora_instance_parameters"):
+            if not isinstance(v.get(var), dict):
+                err(var, "must be a mapping of parameter name to value")
+
+    redis = v.get("data_tier_redis_enabled")
+    if redis:
+        version = v.get("data_tier_redis_engine_version")
+        if not _version(version, REDIS_MAJORS):
+            err("data_tier_redis_engine_version", f"{version!r} must be a Redis OSS version such as 7.1")
+        node_type = v.get("data_tier_redis_node_type")
+        if not isinstance(node_type, str) or not CACHE_NODE_RE.match(node_type):
+            err("data_tier_redis_node_type", f"{node_type!r} is not a node type (cache.r7g.large)")
+        replicas = between("data_tier_redis_replicas", 0, 5)
+        shards = between("data_tier_redis_shards", 1, 500)
+        if shards and shards > 1 and not v.get("data_tier_redis_cluster_mode"):
+            err("data_tier_redis_shards", f"{shards} shards need data_tier_redis_cluster_mode")
+        if v.get("data_tier_redis_multi_az") and replicas == 0:
+            err("data_tier_redis_multi_az", "needs at least one replica (data_tier_redis_replicas)")
+        between("data_tier_redis_snapshot_retention_days", 0, 35)
+        window("data_tier_redis_snapshot_window", DAILY_WINDOW_RE, "04:00-05:00")
+        window("data_tier_redis_maintenance_window", WEEKLY_WINDOW_RE, "sun:06:00-sun:07:00")
+        if _int(v.get("data_tier_redis_log_retention_days")) not in LOG_RETENTION_DAYS:
+            err(
+                "data_tier_redis_log_retention_days",
+                f"{v.get('data_tier_redis_log_retention_days')!r} is not a retention CloudWatch Logs accepts",
+            )
+        if not isinstance(v.get("data_tier_redis_parameters"), dict):
+            err("data_tier_redis_parameters", "must be a mapping of parameter name to value")
+
+    if env == "prod":
+        if v.get("data_tier_admin_cidrs"):
+            err("data_tier_admin_cidrs", "prod databases take no direct admin access (use a bastion or SSM)")
+        if v.get("data_tier_apply_immediately"):
+            err("data_tier_apply_immediately", "must be false in prod (changes wait for the maintenance window)")
+        if aurora:
+            if not v.get("data_tier_aurora_deletion_protection"):
+                err("data_tier_aurora_deletion_protection", "must be true in prod")
+            if _int(v.get("data_tier_aurora_reader_count")) == 0:
+                err("data_tier_aurora_reader_count", "prod needs at least one reader in another zone (failover)")
+            retention = _int(v.get("data_tier_aurora_backup_retention_days"))
+            if retention is not None and retention < 7:
+                err("data_tier_aurora_backup_retention_days", f"{retention} days is too short for prod (at least 7)")
+        if redis:
+            if not v.get("data_tier_redis_multi_az"):
+                err("data_tier_redis_multi_az", "must be true in prod (automatic failover across zones)")
+            if _int(v.get("data_tier_redis_snapshot_retention_days")) == 0:
+                err("data_tier_redis_snapshot_retention_days", "prod keeps at least one daily snapshot")
+    return errors
+
+
+class FilterModule:
+    def filters(self):
+        return {"data_tier_validation_errors": data_tier_validation_errors}
