@@ -21,6 +21,9 @@ instances = rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values
 group = elasticache.describe_replication_groups(ReplicationGroupId=f"{NAME}-redis")["ReplicationGroups"][0]
 members = elasticache.describe_cache_clusters(ShowCacheNodeInfo=True)["CacheClusters"]
 groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"{NAME}-*"]}])["SecurityGroups"]
+scaling = boto3.client("application-autoscaling").describe_scalable_targets(
+    ServiceNamespace="rds", ResourceIds=[f"cluster:{NAME}-aurora"]
+)["ScalableTargets"]
 token = secrets.get_secret_value(SecretId=f"{NAME}/redis-auth-token")["SecretString"]
 print(
     json.dumps(
@@ -31,6 +34,7 @@ print(
             "members": [m for m in members if m.get("ReplicationGroupId") == f"{NAME}-redis"],
             "security_groups": {g["GroupName"]: g for g in groups},
             "token_length": len(token),
+            "reader_scaling": [(t["MinCapacity"], t["MaxCapacity"]) for t in scaling],
         },
         default=str,
     )

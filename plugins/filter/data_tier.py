@@ -95,6 +95,15 @@ def data_tier_validation_errors(v):
             or user in ("postgres", "rdsadmin")
         ):
             err("data_tier_aurora_master_username", f"{user!r} must be a lower-case identifier, not a reserved name")
+        if v.get("data_tier_aurora_autoscaling_enabled"):
+            most = between("data_tier_aurora_autoscaling_max_readers", 1, 15)
+            readers = _int(v.get("data_tier_aurora_reader_count"))
+            if most is not None and readers is not None and most < max(readers, 1):
+                err(
+                    "data_tier_aurora_autoscaling_max_readers",
+                    f"{most} is below data_tier_aurora_reader_count ({readers}), the floor auto scaling keeps",
+                )
+            between("data_tier_aurora_autoscaling_target_cpu", 10, 90)
         for var in ("data_tier_aurora_cluster_parameters", "data_tier_aurora_instance_parameters"):
             if not isinstance(v.get(var), dict):
                 err(var, "must be a mapping of parameter name to value")

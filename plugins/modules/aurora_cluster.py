@@ -14,7 +14,8 @@ description:
     encrypted with O(master_user_secret_kms_key_id); it never passes through Ansible.
     amazon.aws.rds_cluster cannot ask for that, which is why this module exists.
   - Changing O(reader_count) adds or removes readers (the highest-numbered ones that are not the
-    writer) and never touches the writer.
+    writer) and never touches the writer. Readers that Application Auto Scaling added
+    (C(application-autoscaling-...)) are not counted and never removed.
   - Changes RDS applies in the maintenance window (instance class, engine version, and the others
     when O(apply_immediately=false)) or after a reboot (static parameters) are reported in
     RV(cluster.pending) rather than applied again on every run.
@@ -613,6 +614,8 @@ class Aurora:
         p = self.p
         wanted_total = p["reader_count"] + 1
         writer = self.writer_id(cluster)
+        # Readers Application Auto Scaling added (application-autoscaling-...) are its to remove.
+        instances = [i for i in instances if instance_number(self.id, i["DBInstanceIdentifier"]) < 10**6]
         if len(instances) < wanted_total:
             taken = {i["DBInstanceIdentifier"] for i in instances}
             free = [n for n in self.instance_names(wanted_total + len(instances)) if n not in taken]

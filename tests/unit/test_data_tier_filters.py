@@ -26,6 +26,9 @@ def good(**overrides):
         "data_tier_aurora_monitoring_interval": 0,
         "data_tier_aurora_cluster_parameters": {"rds.force_ssl": 1},
         "data_tier_aurora_instance_parameters": {},
+        "data_tier_aurora_autoscaling_enabled": False,
+        "data_tier_aurora_autoscaling_max_readers": 2,
+        "data_tier_aurora_autoscaling_target_cpu": 70,
         "data_tier_redis_enabled": True,
         "data_tier_redis_engine_version": "7.1",
         "data_tier_redis_node_type": "cache.t4g.small",
@@ -87,6 +90,11 @@ def test_good_inputs_pass():
         ({"data_tier_redis_log_retention_days": 10}, "not a retention CloudWatch Logs accepts"),
         ({"data_tier_redis_maintenance_window": "06:00-07:00"}, "sun:06:00-sun:07:00"),
         ({"data_tier_wait_timeout": 5}, "data_tier_wait_timeout"),
+        (
+            {"data_tier_aurora_autoscaling_enabled": True, "data_tier_aurora_reader_count": 3},
+            "is below data_tier_aurora_reader_count (3)",
+        ),
+        ({"data_tier_aurora_autoscaling_enabled": True, "data_tier_aurora_autoscaling_target_cpu": 95}, "target_cpu"),
     ],
 )
 def test_each_bad_input_is_named_with_its_environment(overrides, fragment):
