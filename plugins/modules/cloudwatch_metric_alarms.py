@@ -387,7 +387,7 @@ def main():
                 plan.do(
                     f"create alarm {spec['name']}",
                     client.put_metric_alarm,
-                    Tags=[{"Key": k, "Value": v} for k, v in sorted(wanted_tags.items())],
+                    Tags=tag_list(wanted_tags),
                     aws_retry=True,
                     **alarm,
                 )

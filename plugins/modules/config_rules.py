@@ -235,7 +235,7 @@ def main():
                     f"create rule {spec['name']} ({view['source']})",
                     client.put_config_rule,
                     ConfigRule=put_request(spec, view),
-                    Tags=[{"Key": k, "Value": v} for k, v in sorted(wanted_tags.items())],
+                    Tags=tag_list(wanted_tags),
                     aws_retry=True,
                 )
                 continue
@@ -245,11 +245,7 @@ def main():
                 request["ConfigRuleArn"] = existing["ConfigRuleArn"]
                 request.pop("ConfigRuleName")
                 # Tags go along: an update without them may clear them (the emulator does).
-                extra = (
-                    {"Tags": [{"Key": k, "Value": v} for k, v in sorted(wanted_tags.items())]}
-                    if p["tags"] is not None
-                    else {}
-                )
+                extra = {"Tags": tag_list(wanted_tags)} if p["tags"] is not None else {}
                 plan.do(
                     f"update rule {spec['name']} ({', '.join(changed)})",
                     client.put_config_rule,

@@ -634,7 +634,7 @@ class Reconciler:
 
         if p["state"] == "absent":
             if group is not None:
-                self.delete()
+                self.delete(group)
             return before, {}, None
 
         want = wanted_state(p, have)
@@ -663,7 +663,7 @@ class Reconciler:
                     msg=f"replication group {self.rg_id}: AWS cannot change {changes} in place; "
                     "set allow_replacement to delete the group (and its data) and create it again"
                 )
-            self.delete()
+            self.delete(group)
             self.create(want)
             if not self.module.check_mode:
                 group = self.wait()
@@ -687,8 +687,8 @@ class Reconciler:
             return wanted.lower() == actual.lower()
         return wanted == actual
 
-    def delete(self):
-        group, _ = describe(self.client, self.rg_id)
+    def delete(self, group):
+        """Delete ``group`` (as described by this run)."""
         if group and group["Status"] == "deleting":
             if not self.module.check_mode and self.p["wait"]:
                 self.wait(gone=True)

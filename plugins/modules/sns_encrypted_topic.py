@@ -222,7 +222,7 @@ def main():
                 client.create_topic,
                 Name=p["name"],
                 Attributes=attrs,
-                Tags=[{"Key": k, "Value": v} for k, v in sorted(wanted_tags.items())],
+                Tags=tag_list(wanted_tags),
                 aws_retry=True,
             )
             arn = created["TopicArn"] if created else None
