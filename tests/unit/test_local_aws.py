@@ -57,8 +57,9 @@ def _cluster(aws):
     ]
     aws.client("eks").create_cluster(
         name="c1",
-        version="1.31",
+        version="1.30",
         roleArn="arn:aws:iam::123456789012:role/eks",
+        accessConfig={"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False},
         resourcesVpcConfig={"subnetIds": subnets},
     )
 
@@ -66,22 +67,24 @@ def _cluster(aws):
 def test_eks_addons_lifecycle(aws):
     _cluster(aws)
     eks = aws.client("eks")
-    versions = eks.describe_addon_versions(addonName="coredns", kubernetesVersion="1.31")["addons"][0]
+    versions = eks.describe_addon_versions(addonName="coredns", kubernetesVersion="1.30")["addons"][0]
     default = [
         v["addonVersion"]
         for v in versions["addonVersions"]
-        if any(c["defaultVersion"] and c["clusterVersion"] == "1.31" for c in v["compatibilities"])
+        if any(c["defaultVersion"] and c["clusterVersion"] == "1.30" for c in v["compatibilities"])
     ]
-    assert default == ["v1.11.3-eksbuild.2"]
+    assert default == ["v1.11.3-eksbuild.1"]
     addon = eks.create_addon(clusterName="c1", addonName="coredns", tags={"Project": "trading"})["addon"]
-    assert addon["status"] == "ACTIVE" and addon["addonVersion"] == "v1.11.3-eksbuild.2"
+    assert addon["status"] == "ACTIVE" and addon["addonVersion"] == "v1.11.3-eksbuild.1"
     assert eks.list_addons(clusterName="c1")["addons"] == ["coredns"]
     with pytest.raises(eks.exceptions.ResourceInUseException):
         eks.create_addon(clusterName="c1", addonName="coredns")
     with pytest.raises(eks.exceptions.InvalidParameterException):
         eks.create_addon(clusterName="c1", addonName="vpc-cni", addonVersion="v0.0.1")
-    eks.update_addon(clusterName="c1", addonName="coredns", addonVersion="v1.11.4-eksbuild.2")
-    assert eks.describe_addon(clusterName="c1", addonName="coredns")["addon"]["addonVersion"] == "v1.11.4-eksbuild.2"
+    with pytest.raises(eks.exceptions.InvalidParameterException, match=r"not supported for cluster version 1\.30"):
+        eks.update_addon(clusterName="c1", addonName="coredns", addonVersion="v1.11.4-eksbuild.2")
+    eks.update_addon(clusterName="c1", addonName="coredns", addonVersion="v1.11.1-eksbuild.9")
+    assert eks.describe_addon(clusterName="c1", addonName="coredns")["addon"]["addonVersion"] == "v1.11.1-eksbuild.9"
     eks.delete_addon(clusterName="c1", addonName="coredns")
     with pytest.raises(eks.exceptions.ResourceNotFoundException):
         eks.describe_addon(clusterName="c1", addonName="coredns")

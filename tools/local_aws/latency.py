@@ -20,6 +20,17 @@ SECONDS = {
     ("rds-cluster", "create"): 300,  # ~5 min for the cluster itself
     ("rds-instance", "create"): 480,  # ~8 min for each instance
     ("nat-gateway", "create"): 120,  # ~2 min
+    ("eks-cluster", "create"): 600,  # ~10 min for the control plane
+    ("eks-cluster", "update"): 120,  # logging, endpoint access, access configuration
+    ("eks-cluster", "upgrade"): 600,  # one minor version of the control plane
+    ("eks-cluster", "delete"): 300,
+    ("eks-nodegroup", "create"): 240,  # ~4 min for a managed node group
+    ("eks-nodegroup", "update"): 60,  # scaling, labels, taints
+    ("eks-nodegroup", "upgrade"): 600,  # a rolling replacement of the nodes
+    ("eks-nodegroup", "delete"): 240,
+    ("eks-addon", "create"): 60,  # ~1 min
+    ("eks-addon", "update"): 60,
+    ("eks-addon", "delete"): 30,
 }
 
 

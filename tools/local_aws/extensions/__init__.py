@@ -2,13 +2,13 @@
 
 from .budgets import BudgetUpdates
 from .config import ConformancePacks
-from .eks import EksAddonsAndAccess
+from .eks import Eks
 from .guardduty import GuardDutyTags
 from .securityhub import SecurityHubStandards
 from .wafv2 import WafResources
 
 ALL_EXTENSIONS = (
-    EksAddonsAndAccess,
+    Eks,
     SecurityHubStandards,
     ConformancePacks,
     WafResources,
