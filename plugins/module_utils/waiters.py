@@ -1,0 +1,32 @@
+# Copyright: 99Tech platform engineering
+# Apache License 2.0 (see LICENSE)
+"""One poller for every module that waits on AWS: a deadline, backoff, failure states, a clear message."""
+
+from __future__ import annotations
+
+import time
+
+
+def wait_for(
+    module, describe, ready, what: str, timeout: int, failed=None, plan=None, delay: float = 2, cap: float = 30
+):
+    """Poll ``describe()`` until ``ready(resource)``; returns the last resource.
+
+    ``failed(resource)`` returns a message when the resource went into a state it will not leave
+    (create-failed, degraded): the module fails with it at once. The module fails too when
+    ``timeout`` seconds pass, naming ``what`` and the state it is still in. ``describe`` returns
+    None when the resource does not exist (``ready`` decides whether that is the goal).
+    """
+    deadline = time.monotonic() + timeout
+    actions = plan.actions if plan is not None else []
+    while True:
+        resource = describe()
+        if ready(resource):
+            return resource
+        problem = failed(resource) if failed is not None and resource is not None else None
+        if problem:
+            module.fail_json(msg=f"{what}: {problem}", actions=actions)
+        if time.monotonic() > deadline:
+            module.fail_json(msg=f"{what}: still not done after {timeout}s", actions=actions)
+        time.sleep(delay)
+        delay = min(delay * 2, cap)
