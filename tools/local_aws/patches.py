@@ -106,7 +106,29 @@ def apply() -> None:
     performance_insights()
     automated_backups_go_with_their_cluster()
     generated_master_passwords()
+    oidc_provider_audiences()
     _applied = True
+
+
+def oidc_provider_audiences() -> None:
+    """IAM AddClientIDToOpenIDConnectProvider and RemoveClientIDFromOpenIDConnectProvider (moto lacks both)."""
+    from moto.core.responses import EmptyResult
+    from moto.iam.responses import IamResponse
+
+    def add_client_id_to_open_id_connect_provider(self):
+        provider = self.backend.get_open_id_connect_provider(self._get_param("OpenIDConnectProviderArn"))
+        if self._get_param("ClientID") not in provider.client_id_list:
+            provider.client_id_list.append(self._get_param("ClientID"))
+        return EmptyResult()
+
+    def remove_client_id_from_open_id_connect_provider(self):
+        provider = self.backend.get_open_id_connect_provider(self._get_param("OpenIDConnectProviderArn"))
+        if self._get_param("ClientID") in provider.client_id_list:
+            provider.client_id_list.remove(self._get_param("ClientID"))
+        return EmptyResult()
+
+    IamResponse.add_client_id_to_open_id_connect_provider = add_client_id_to_open_id_connect_provider
+    IamResponse.remove_client_id_from_open_id_connect_provider = remove_client_id_from_open_id_connect_provider
 
 
 def _latency() -> None:
