@@ -135,7 +135,7 @@ options:
     type: int
     default: 1800
   state:
-    description: V(absent) deletes the listed groups and their launch templates.
+    description: V(absent) deletes the listed groups (all the cluster's with O(purge=true)) and their launch templates.
     type: str
     default: present
     choices: [present, absent]
@@ -424,7 +424,7 @@ class Reconciler:
         after = {}
 
         if self.p["state"] == "absent":
-            gone = [n for n in listed if current.get(n) is not None]
+            gone = [n for n, g in current.items() if g is not None]  # the listed ones, and all with purge
             self.delete(gone, current)
             return before, after, []
 
@@ -461,10 +461,10 @@ class Reconciler:
         return before, after, groups
 
     def create(self, group, cluster):
-        if not self.p["node_role_arn"]:
+        if not self.p["node_role_arn"] and not self.module.check_mode:
             self.fail(f"creating node group {group['name']} of {self.cluster_name} needs node_role_arn")
         subnets = group["subnets"] or self.p["subnets"]
-        if not subnets:
+        if not subnets and not self.module.check_mode:
             self.fail(f"creating node group {group['name']} of {self.cluster_name} needs subnets")
         template_id, template_version = self.ensure_template(group)
         desired = group["desired_size"] if group["desired_size"] is not None else group["min_size"]

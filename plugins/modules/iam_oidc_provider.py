@@ -19,9 +19,11 @@ author:
   - 99Tech platform engineering
 options:
   url:
-    description: The issuer URL (V(https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE)).
+    description:
+      - The issuer URL (V(https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE)).
+      - Required with O(state=present). With O(state=absent) and no URL, every provider whose tags
+        include all of O(tags) is deleted (for a teardown that runs after the cluster is gone).
     type: str
-    required: true
   client_ids:
     description: The audiences.
     type: list
@@ -60,7 +62,7 @@ arn:
   sample: arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE
 issuer:
   description: The issuer without its scheme, as IAM conditions name it (C(<issuer>:sub), C(<issuer>:aud)).
-  returned: always
+  returned: when O(url) is given
   type: str
 actions:
   description: What the module did (or would do in check mode), in order.
@@ -90,17 +92,46 @@ def find(client, issuer):
     return None, None
 
 
+def delete_tagged(module, wanted):
+    """state=absent without a URL: delete the providers whose tags include all of ``wanted``."""
+    if not wanted:
+        module.fail_json(msg="OIDC provider: without a url, give the tags that identify the providers to delete")
+    client = module.client("iam", retry_decorator=retry_decorator())
+    plan = Plan(module.check_mode)
+    try:
+        for provider in client.list_open_id_connect_providers(aws_retry=True)["OpenIDConnectProviderList"]:
+            found = client.get_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"], aws_retry=True)
+            tags = {t["Key"]: t["Value"] for t in found.get("Tags", [])}
+            if all(tags.get(k) == v for k, v in wanted.items()):
+                plan.do(
+                    f"delete OIDC provider {provider['Arn'].split(':oidc-provider/', 1)[-1]}",
+                    client.delete_open_id_connect_provider,
+                    OpenIDConnectProviderArn=provider["Arn"],
+                    aws_retry=True,
+                )
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="OIDC providers: deletion by tags failed", actions=plan.actions)
+    module.exit_json(changed=plan.changed, actions=plan.actions, issuer=None)
+
+
 def main():
     argument_spec = dict(
-        url=dict(type="str", required=True),
+        url=dict(type="str"),
         client_ids=dict(type="list", elements="str", default=["sts.amazonaws.com"]),
         thumbprints=dict(type="list", elements="str"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_if=[("state", "present", ["url"])],
+        required_one_of=[("url", "tags")],
+    )
     p = module.params
+    if not p["url"]:
+        delete_tagged(module, p["tags"] or {})
     if not p["url"].startswith("https://"):
         module.fail_json(msg=f"OIDC provider: the issuer URL must start with https:// (got {p['url']!r})")
     issuer = p["url"][len("https://") :].rstrip("/")

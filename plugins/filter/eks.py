@@ -1,0 +1,286 @@
+# Copyright: 99Tech platform engineering
+# Apache License 2.0 (see LICENSE)
+"""The eks role's checks, run before any AWS call, and the IRSA trust policy. Pure Python, on the controller."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible_collections.ninetynine.trading_infra.plugins.filter.network import LOG_RETENTION_DAYS
+
+CLUSTER_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+NODEGROUP_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+VERSION_RE = re.compile(r"^1\.(\d{2})$")
+INSTANCE_TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+ROLE_ARN_RE = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$")
+DNS_LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+LABEL_KEY_RE = re.compile(r"^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$")
+LABEL_VALUE_RE = re.compile(r"^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$")
+TAG_RE = re.compile(r"^[\w .:/=+@-]*$")
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
+TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
+AUTH_MODES = ("API", "API_AND_CONFIG_MAP")
+CONFLICTS = ("NONE", "OVERWRITE", "PRESERVE")
+
+
+def _int(value):
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def eks_validation_errors(v, supported_versions=()):
+    """Every problem with the eks role's inputs, each naming the variable and the environment."""
+    env = v.get("trading_env")
+    prod = env == "prod"
+    errors = []
+
+    def err(var, text):
+        errors.append(f"{var} in environment '{env}': {text}")
+
+    def boolean(var):
+        if not isinstance(v.get(var), bool):
+            err(var, f"{v.get(var)!r} must be true or false")
+        return v.get(var) is True
+
+    name = v.get("eks_cluster_name")
+    if not isinstance(name, str) or not CLUSTER_NAME_RE.match(name):
+        err(
+            "eks_cluster_name",
+            f"{name!r} must be 1-100 letters, digits, hyphens and underscores, starting alphanumeric",
+        )
+
+    version = v.get("eks_cluster_version")
+    supported = sorted(supported_versions, key=lambda s: tuple(int(x) for x in s.split(".")))
+    if not isinstance(version, str) or not VERSION_RE.match(version):
+        err("eks_cluster_version", f'{version!r} must be a Kubernetes minor version as a quoted string, such as "1.32"')
+    elif supported and version not in supported:
+        err(
+            "eks_cluster_version",
+            f"{version} is outside the versions this collection pins add-ons for ({', '.join(supported)})",
+        )
+
+    for var in ("eks_wait", "eks_ebs_csi_enabled", "eks_join_data_clients"):
+        boolean(var)
+    timeout = _int(v.get("eks_wait_timeout"))
+    if timeout is None or not 60 <= timeout <= 7200:
+        err("eks_wait_timeout", f"{v.get('eks_wait_timeout')!r} must be seconds from 60 to 7200")
+
+    public = boolean("eks_endpoint_public_access")
+    cidrs = v.get("eks_public_access_cidrs")
+    if not isinstance(cidrs, list):
+        err("eks_public_access_cidrs", f"{cidrs!r} must be a list of CIDR blocks")
+        cidrs = []
+    for cidr in cidrs:
+        try:
+            net = ipaddress.ip_network(cidr)
+        except (TypeError, ValueError):
+            err("eks_public_access_cidrs", f"{cidr!r} is not a CIDR block")
+            continue
+        if net.prefixlen == 0:
+            err("eks_public_access_cidrs", f"{cidr} opens the API server to the whole internet; list your own ranges")
+    if public and not cidrs:
+        err("eks_public_access_cidrs", "a public endpoint (eks_endpoint_public_access: true) needs an allow-list")
+    if prod and public:
+        err("eks_endpoint_public_access", "must be false in prod (the API server is reached through the VPC only)")
+
+    log_types = v.get("eks_log_types")
+    if not isinstance(log_types, list) or any(t not in LOG_TYPES for t in log_types):
+        err("eks_log_types", f"{log_types!r} must be a list drawn from {', '.join(LOG_TYPES)}")
+    elif prod and not {"api", "audit", "authenticator"} <= set(log_types):
+        err("eks_log_types", "prod keeps at least api, audit and authenticator logs")
+    if v.get("eks_log_retention_days") not in LOG_RETENTION_DAYS:
+        err("eks_log_retention_days", f"{v.get('eks_log_retention_days')!r} is not a CloudWatch Logs retention")
+    elif prod and v["eks_log_retention_days"] < 365:
+        err("eks_log_retention_days", f"{v['eks_log_retention_days']} days is too short for prod (at least 365)")
+
+    if v.get("eks_authentication_mode") not in AUTH_MODES:
+        err("eks_authentication_mode", f"{v.get('eks_authentication_mode')!r} must be one of {', '.join(AUTH_MODES)}")
+    if v.get("eks_addon_resolve_conflicts") not in CONFLICTS:
+        err(
+            "eks_addon_resolve_conflicts",
+            f"{v.get('eks_addon_resolve_conflicts')!r} must be one of {', '.join(CONFLICTS)}",
+        )
+    hops = _int(v.get("eks_node_metadata_hop_limit"))
+    if hops is None or not 1 <= hops <= 64:
+        err("eks_node_metadata_hop_limit", f"{v.get('eks_node_metadata_hop_limit')!r} must be an integer from 1 to 64")
+
+    admins = v.get("eks_admin_role_arns")
+    if not isinstance(admins, list):
+        err("eks_admin_role_arns", f"{admins!r} must be a list of IAM role ARNs")
+    else:
+        for arn in admins:
+            if not isinstance(arn, str) or not ROLE_ARN_RE.match(arn):
+                err("eks_admin_role_arns", f"{arn!r} is not an IAM role or user ARN")
+        if len(set(map(str, admins))) != len(admins):
+            err("eks_admin_role_arns", "lists a principal twice")
+
+    _nodegroups(v.get("eks_nodegroups"), prod, err)
+    _service_accounts(v.get("eks_service_accounts"), err)
+
+    tags = v.get("eks_extra_tags")
+    if not isinstance(tags, dict):
+        err("eks_extra_tags", f"{tags!r} must be a mapping of tag keys to values")
+    else:
+        for key, value in tags.items():
+            if (
+                not isinstance(key, str)
+                or not 1 <= len(key) <= 128
+                or key.lower().startswith("aws:")
+                or not TAG_RE.match(key)
+            ):
+                err(
+                    "eks_extra_tags",
+                    f"tag key {key!r} is not allowed (1-128 letters, digits, spaces and _ . : / = + - @; not aws:)",
+                )
+            if not isinstance(value, str) or len(value) > 256 or not TAG_RE.match(value):
+                err("eks_extra_tags", f"tag {key!r}: value {value!r} must be a string of at most 256 such characters")
+    return errors
+
+
+def _nodegroups(groups, prod, err):
+    var = "eks_nodegroups"
+    if not isinstance(groups, list) or not groups:
+        err(var, f"{groups!r} must be a non-empty list of node groups")
+        return
+    names = set()
+    on_demand_min = 0
+    for i, group in enumerate(groups):
+        if not isinstance(group, dict):
+            err(var, f"item {i} must be a mapping")
+            continue
+        name = group.get("name")
+        where = f"{var}[{name if isinstance(name, str) else i}]"
+        if not isinstance(name, str) or not NODEGROUP_NAME_RE.match(name):
+            err(where, f"name {name!r} must be 1-40 letters, digits, hyphens and underscores, starting alphanumeric")
+        elif name in names:
+            err(where, "is listed twice")
+        names.add(name)
+        types = group.get("instance_types")
+        if not isinstance(types, list) or not types:
+            err(where, "instance_types must be a non-empty list (m6i.large, ...)")
+        else:
+            for t in types:
+                if not isinstance(t, str) or not INSTANCE_TYPE_RE.match(t):
+                    err(where, f"instance type {t!r} is not an EC2 instance type")
+        capacity = group.get("capacity_type", "ON_DEMAND")
+        if capacity not in CAPACITY_TYPES:
+            err(where, f"capacity_type {capacity!r} must be ON_DEMAND or SPOT")
+        sizes = {k: group.get(k) for k in ("min_size", "max_size", "desired_size")}
+        if sizes["desired_size"] is None:
+            sizes["desired_size"] = sizes["min_size"]
+        bad = [k for k, value in sizes.items() if _int(value) is None or value < 0]
+        if bad:
+            err(
+                where, f"{', '.join(bad)} must be whole numbers of nodes (got {', '.join(repr(sizes[k]) for k in bad)})"
+            )
+        elif not sizes["min_size"] <= sizes["desired_size"] <= sizes["max_size"] or sizes["max_size"] < 1:
+            err(
+                where,
+                f"needs min_size <= desired_size <= max_size and max_size >= 1 "
+                f"(got {sizes['min_size']}, {sizes['desired_size']}, {sizes['max_size']})",
+            )
+        elif capacity == "ON_DEMAND":
+            on_demand_min += sizes["min_size"]
+        disk = group.get("disk_size", 50)
+        if _int(disk) is None or not 20 <= disk <= 16384:
+            err(where, f"disk_size {disk!r} must be GiB from 20 to 16384")
+        labels = group.get("labels", {})
+        if not isinstance(labels, dict) or any(
+            not isinstance(k, str)
+            or not LABEL_KEY_RE.match(k)
+            or not isinstance(val, str)
+            or not LABEL_VALUE_RE.match(val)
+            for k, val in labels.items()
+        ):
+            err(where, f"labels {labels!r} must map Kubernetes label keys to label values (strings)")
+        taints = group.get("taints", [])
+        if not isinstance(taints, list) or any(
+            not isinstance(t, dict)
+            or not LABEL_KEY_RE.match(str(t.get("key", "")))
+            or t.get("effect") not in TAINT_EFFECTS
+            for t in taints
+        ):
+            err(where, f"taints must be a list of {{key, value, effect}} with effect one of {', '.join(TAINT_EFFECTS)}")
+    if prod and on_demand_min < 3:
+        err(
+            var,
+            f"prod needs at least 3 on-demand nodes across its zones (min_size adds up to {on_demand_min})",
+        )
+
+
+def _service_accounts(accounts, err):
+    var = "eks_service_accounts"
+    if not isinstance(accounts, list):
+        err(var, f"{accounts!r} must be a list of service accounts")
+        return
+    seen = set()
+    for i, sa in enumerate(accounts):
+        if not isinstance(sa, dict):
+            err(var, f"item {i} must be a mapping")
+            continue
+        ns, name = sa.get("namespace"), sa.get("name")
+        where = f"{var}[{ns}/{name}]"
+        for field, value in (("namespace", ns), ("name", name)):
+            if not isinstance(value, str) or not DNS_LABEL_RE.match(value):
+                err(where, f"{field} {value!r} must be a DNS label (lower-case letters, digits, hyphens; 63 at most)")
+        if (ns, name) in seen:
+            err(where, "is listed twice")
+        seen.add((ns, name))
+        policies = sa.get("managed_policies", [])
+        if not isinstance(policies, list) or any(not str(p).startswith("arn:") for p in policies):
+            err(where, "managed_policies must be a list of IAM policy ARNs")
+
+
+def eks_irsa_trust(provider_arn, namespace, service_account):
+    """The trust policy that lets one Kubernetes service account assume a role (IRSA)."""
+    issuer = provider_arn.split(":oidc-provider/", 1)[1]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                        f"{issuer}:aud": "sts.amazonaws.com",
+                    }
+                },
+            }
+        ],
+    }
+
+
+def eks_service_account_role(sa, cluster_name):
+    """The IRSA role entry of a trading service account: <cluster>-<namespace>[-<name>]."""
+    suffix = sa["namespace"] if sa["name"] == sa["namespace"] else f"{sa['namespace']}-{sa['name']}"
+    return {
+        "name": f"{cluster_name}-{suffix}"[:64],
+        "namespace": sa["namespace"],
+        "service_account": sa["name"],
+        "managed_policies": list(sa.get("managed_policies", [])),
+        "inline": dict(sa.get("inline", {})),
+    }
+
+
+def eks_inline_policies(roles):
+    """(role, {key: name, value: document}) pairs of the IRSA roles' inline policies, for a loop."""
+    return [(role, {"key": k, "value": v}) for role in roles for k, v in sorted(role.get("inline", {}).items())]
+
+
+def eks_admin_entries(arns):
+    """Access entries giving each principal AmazonEKSClusterAdminPolicy cluster-wide."""
+    return [{"principal_arn": arn, "policies": [{"policy": "AmazonEKSClusterAdminPolicy"}]} for arn in arns]
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "eks_validation_errors": eks_validation_errors,
+            "eks_irsa_trust": eks_irsa_trust,
+            "eks_service_account_role": eks_service_account_role,
+            "eks_inline_policies": eks_inline_policies,
+            "eks_admin_entries": eks_admin_entries,
+        }
