@@ -224,7 +224,9 @@ class Reconciler:
                 touched.append(addon["name"])
         self.delete(sorted(n for n in current if n not in listed) if self.p["purge"] else [], current)
         if self.p["wait"] and not self.module.check_mode:
-            self.wait_all(touched)
+            # also the add-ons a call with wait=false left CREATING or UPDATING
+            pending = [n for n in listed if n not in touched and current[n]["status"] in ("CREATING", "UPDATING")]
+            self.wait_all(touched + pending)
         out = []
         for addon in self.p["addons"]:
             found = None if self.module.check_mode else self.describe(addon["name"])

@@ -441,7 +441,11 @@ class Reconciler:
                     updated.append(group["name"])
         self.delete(unlisted, current)
         if self.p["wait"] and not self.module.check_mode:
-            self.wait_all(started + updated)
+            # also the groups a call with wait=false left CREATING or UPDATING
+            pending = [
+                n for n in listed if n not in started + updated and current[n]["status"] in ("CREATING", "UPDATING")
+            ]
+            self.wait_all(started + updated + pending)
         groups = []
         for group in self.p["nodegroups"]:
             found = None if self.module.check_mode and group["name"] in started else self.describe(group["name"])

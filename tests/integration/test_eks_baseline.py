@@ -129,7 +129,10 @@ def test_a_missing_irsa_role_is_refused(tmp_path):
     extra.write_text(json.dumps({"eks_baseline_role_arns": {}, "eks_baseline_vpc_cidr": "10.0.0.0/16"}))
     result = run_playbook(0, str(playbook), "dev", "-e", f"@{extra}")
     assert result.returncode != 0
-    assert "no IRSA role ARN for trading-dev-cluster-autoscaler" in " ".join(result.stdout.split())
+    assert (
+        "eks in environment dev: no IRSA role ARN for trading-dev-cluster-autoscaler, trading-dev-ledger"
+        in " ".join((result.stdout + result.stderr).split())
+    )
 
 
 def test_the_kubernetes_core_wiring_parses(tmp_path):

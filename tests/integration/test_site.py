@@ -70,7 +70,24 @@ def tagged_with_env(aws, env="local"):
         found.add(hub["HubArn"])
     except aws.client("securityhub").exceptions.InvalidAccessException:
         pass  # not subscribed: Security Hub is off
+    eks = aws.client("eks")
+    for name in eks.list_clusters()["clusters"]:
+        cluster = eks.describe_cluster(name=name)["cluster"]
+        if cluster["tags"].get("Environment") == env:
+            found.add(cluster["arn"])
+            found |= {f"nodegroup/{name}/{g}" for g in eks.list_nodegroups(clusterName=name)["nodegroups"]}
+            found |= {f"addon/{name}/{a}" for a in eks.list_addons(clusterName=name)["addons"]}
+    found |= {
+        f"launch-template/{t['LaunchTemplateName']}"
+        for t in ec2.describe_launch_templates(Filters=[{"Name": "tag:Environment", "Values": [env]}])[
+            "LaunchTemplates"
+        ]
+    }
     iam = aws.client("iam")
+    for provider in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
+        tags = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"]).get("Tags", [])
+        if {"Key": "Environment", "Value": env} in tags:
+            found.add(provider["Arn"])
     found |= {
         r["Arn"]
         for r in iam.list_roles()["Roles"]
@@ -86,6 +103,7 @@ def test_check_mode_on_an_empty_account_reports_changes_and_creates_nothing(aws)
     assert result.returncode == 0, out[-3000:]
     assert recap(out)["changed"] >= 3
     assert "trading-local-private-us-east-1a" in out and "cidr_block: 10.0.0.0/16" in out
+    assert "would create KMS key alias/trading-local-eks" in " ".join(out.split())
     assert aws.writes() == []
     assert tagged_with_env(aws) == []
 
@@ -118,6 +136,12 @@ def test_converge_is_idempotent_and_teardown_leaves_nothing(aws):
     assert {"budget/trading-local-monthly", "event-rule/trading-local-guardduty-findings"} <= set(created)
     assert [r for r in created if r.startswith("guardduty-detector/")]
     assert aws.client("config").describe_configuration_recorder_status()["ConfigurationRecordersStatus"][0]["recording"]
+    eks_created = [r for r in created if ":cluster/trading-local" in r or r.startswith(("nodegroup/", "addon/"))]
+    assert len(eks_created) == 1 + 1 + 4  # the cluster, its node group, four add-ons (EBS CSI on in local)
+    assert "launch-template/trading-local-general" in created and [r for r in created if ":oidc-provider/" in r]
+    assert "oidc_issuer: https://oidc.eks.us-east-1.amazonaws.com/id/" in out
+    # The nodes are in the data tier's clients group, and alarms watch their CPU.
+    assert "- trading-local-eks-node-cpu-general" in out  # compliance, after EKS, alarms on the nodes' CPU
 
     aws.clear_calls()
     second = run_playbook(aws.port, "site.yml", "local")

@@ -129,6 +129,17 @@ def test_addons_start_together_then_wait(aws, addons):
         aws.set_latency(0)
 
 
+def test_a_call_with_wait_waits_for_what_an_earlier_call_started(aws, addons):
+    aws.set_latency(0.05)  # 3 s each: still CREATING when the second call starts
+    try:
+        started = addons(wait=False)
+        assert {a["status"] for a in started["addons"]} == {"CREATING"}
+        waited = addons()
+        assert waited["changed"] is False and {a["status"] for a in waited["addons"]} == {"ACTIVE"}
+    finally:
+        aws.set_latency(0)
+
+
 def test_access_entries_with_policies_and_scopes(aws, entries):
     wanted = [
         {"principal_arn": ADMIN, "policies": [{"policy": "AmazonEKSClusterAdminPolicy"}]},
@@ -195,3 +206,18 @@ def test_throttling_is_retried(aws, addons):
     injected = aws.faults()["injected"]
     aws.set_faults()
     assert not result.failed and len(installed(aws)) == 3 and injected > 0
+
+
+def test_oidc_providers_are_deleted_by_their_tags_once_the_cluster_is_gone(aws, capsys, cluster):
+    url = cluster["identity"]["oidc"]["issuer"]
+    tags = {"Environment": "test", "Component": "eks", "Name": "trading-test"}
+    run_module(iam_oidc_provider, {"url": url, "tags": tags}, capsys=capsys)
+    run_module(
+        iam_oidc_provider, {"url": "https://oidc.example.com/other", "tags": {"Environment": "other"}}, capsys=capsys
+    )
+    gone = run_module(iam_oidc_provider, {"tags": tags, "state": "absent"}, capsys=capsys)
+    assert gone["actions"] == [f"delete OIDC provider {url[8:]}"]
+    left = aws.client("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    assert [p["Arn"].rsplit("/", 1)[-1] for p in left] == ["other"]
+    refused = run_module(iam_oidc_provider, {"state": "absent"}, capsys=capsys)
+    assert refused.failed

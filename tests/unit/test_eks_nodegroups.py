@@ -160,7 +160,7 @@ def test_purge_removes_unlisted_groups_and_their_templates(aws, run):
 
 
 def test_starts_all_groups_then_waits(aws, run):
-    aws.set_latency(0.002)  # node groups: 0.5 s
+    aws.set_latency(0.01)  # node groups: 2.4 s, still CREATING when the second call starts
     try:
         started = run(nodegroups=(GENERAL, SPOT), wait=False)
         assert [g["status"] for g in started["nodegroups"]] == ["CREATING", "CREATING"]
