@@ -90,7 +90,12 @@ options:
     default: present
     choices: [present, absent]
   wait:
-    description: Whether to wait for NAT gateways to become available (or deleted).
+    description:
+      - Whether to wait for NAT gateways to become available (or deleted).
+      - With V(false), a NAT gateway still pending gets no route yet (AWS may not know its id for
+        a while, and the route would lead nowhere): the module returns at once with
+        RV(nat_pending=true), and a later call with V(true) waits and adds the routes. This lets a
+        run start the NAT gateways and overlap their two minutes with other long waits.
     type: bool
     default: true
   wait_timeout:
@@ -170,6 +175,11 @@ route_table_ids:
   returned: when state is present
   type: dict
   sample: {public: rtb-01, private: {us-east-1a: rtb-02}, data: rtb-03}
+nat_pending:
+  description: Whether NAT gateways are still pending and their routes left for a call with O(wait=true).
+  returned: when state is present
+  type: bool
+  sample: false
 s3_endpoint_id:
   description: Id of the S3 gateway endpoint, or null.
   returned: when state is present
@@ -203,6 +213,7 @@ from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan impo
 
 LIVE_NAT_STATES = ("pending", "available")
 DEFAULT_ROUTE = "0.0.0.0/0"
+DEFERRED = ("deferred",)  # a route target left for the call that waits for its NAT gateway
 
 
 def _filters(spec):
@@ -438,6 +449,7 @@ class Network:
                 tier: [s["id"] for s in subnets_out if s["tier"] == tier] for tier in ("public", "private", "data")
             },
             "nat_gateways": [dict(v, az=az) for az, v in nats.items()],
+            "nat_pending": any(v["state"] == "pending" and v["id"] for v in nats.values()),
             "route_table_ids": rt_ids,
             "s3_endpoint_id": endpoint_id,
         }
@@ -687,6 +699,8 @@ class Network:
         for s in self.tier["private"]:
             nat_az = (s["az"] if s["az"] in nats else nat_azs[0]) if nat_azs else None
             target = ("NatGatewayId", nats[nat_az]["id"], f"NAT gateway {nats[nat_az]['name']}") if nat_az else None
+            if target and nats[nat_az]["state"] == "pending" and nats[nat_az]["id"] and not self.params["wait"]:
+                target = DEFERRED  # the call that waits adds it
             out["private"][s["az"]] = self._ensure_rt(
                 by_name, cur, vpc_id, self.rt_name("private", s["az"]), [subnet_ids.get(s["cidr"])], target
             )
@@ -714,7 +728,9 @@ class Network:
             sync_tags(c, self.plan, rt["RouteTableId"], tag_dict(rt), self.wanted_tags(name), self.purge, "route table")
         rt_id = rt["RouteTableId"]
         route = next((r for r in rt.get("Routes", []) if r.get("DestinationCidrBlock") == DEFAULT_ROUTE), None)
-        if target:
+        if target is DEFERRED:
+            pass
+        elif target:
             key, target_id, label = target
             if route is None:
                 self.plan.do(

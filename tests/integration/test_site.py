@@ -1,5 +1,7 @@
 """site.yml and teardown.yml end to end on inventories/local, against the local AWS."""
 
+import time
+
 import pytest
 
 from tests.helpers import recap, run_playbook
@@ -83,6 +85,13 @@ def tagged_with_env(aws, env="local"):
             "LaunchTemplates"
         ]
     }
+    ssm = aws.client("ssm")
+    found |= {
+        p["Name"]
+        for page in ssm.get_paginator("describe_parameters").paginate()
+        for p in page["Parameters"]
+        if p["Name"].startswith(f"/trading/{env}/")
+    }
     iam = aws.client("iam")
     for provider in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
         tags = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"]).get("Tags", [])
@@ -115,22 +124,27 @@ def test_converge_is_idempotent_and_teardown_leaves_nothing(aws):
     out = first.stdout + first.stderr
     assert first.returncode == 0, out[-3000:]
     assert recap(out)["changed"] > 0
+    # The run ends with one readable summary of the outputs.
     for text in (
-        "vpc_id: vpc-",
-        "nat_gateway_ids:",
-        "flow_log_id: fl-",
-        "subnets_by_tier_and_az:",
-        "dns_name: trading-local-",
-        "waf_web_acl_arn: arn:aws:wafv2:",
-        "target_group_arns:",
-        "alerts_topic_arn: arn:aws:sns:us-east-1:123456789012:trading-local-alerts",
-        "- trading-local-alb-p99-latency",
-        "- trading-local-alb-5xx-rate",
-        "- trading-local-nat-packet-drops-us-east-1a",
-        "- trading-local-iam-password-policy",
-        "cloudtrail_arn: arn:aws:cloudtrail:",
+        "network:    VPC vpc-",
+        "eks:        cluster trading-local (Kubernetes 1.32) at https://",
+        "alb:        https://trading-local-",
+        "aurora:     writer trading-local-aurora.cluster-",
+        "redis:      master.trading-local-redis.",
+        "compliance: alerts to arn:aws:sns:us-east-1:123456789012:trading-local-alerts, dashboard trading-local",
     ):
         assert text in out
+    alarms = {a["AlarmName"] for a in aws.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    assert {
+        "trading-local-alb-p99-latency",
+        "trading-local-alb-5xx-rate",
+        "trading-local-nat-packet-drops-us-east-1a",
+        "trading-local-eks-node-cpu-general",  # compliance, after EKS, alarms on the nodes' CPU
+    } <= alarms
+    rules = {r["ConfigRuleName"] for r in aws.client("config").describe_config_rules()["ConfigRules"]}
+    assert "trading-local-iam-password-policy" in rules
+    assert aws.client("cloudtrail").describe_trails()["trailList"]
+    assert aws.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]
     created = tagged_with_env(aws)
     assert [r for r in created if r.startswith("vpc/")] and len([r for r in created if r.startswith("subnet/")]) == 9
     assert len([r for r in created if ":targetgroup/" in r]) == 4 and [r for r in created if ":loadbalancer/app/" in r]
@@ -141,16 +155,26 @@ def test_converge_is_idempotent_and_teardown_leaves_nothing(aws):
     eks_created = [r for r in created if ":cluster/trading-local" in r or r.startswith(("nodegroup/", "addon/"))]
     assert len(eks_created) == 1 + 1 + 4  # the cluster, its node group, four add-ons (EBS CSI on in local)
     assert "launch-template/trading-local-general" in created and [r for r in created if ":oidc-provider/" in r]
-    assert "oidc_issuer: https://oidc.eks.us-east-1.amazonaws.com/id/" in out
-    # The nodes are in the data tier's clients group, and alarms watch their CPU.
-    assert "- trading-local-eks-node-cpu-general" in out  # compliance, after EKS, alarms on the nodes' CPU
+    # The outputs are published under /trading/local and printed; the lock is released.
+    assert "local (us-east-1) - outputs published as SSM parameters under /trading/local" in out
+    ssm = aws.client("ssm")
+    vpc_id = [r for r in created if r.startswith("vpc/")][0][4:]
+    assert ssm.get_parameter(Name="/trading/local/network/vpc_id")["Parameter"]["Value"] == vpc_id
+    endpoint = aws.client("eks").describe_cluster(name="trading-local")["cluster"]["endpoint"]
+    assert ssm.get_parameter(Name="/trading/local/eks/endpoint")["Parameter"]["Value"] == endpoint
+    secret = ssm.get_parameter(Name="/trading/local/data_tier/redis/auth_token_secret_arn")["Parameter"]["Value"]
+    issuer = ssm.get_parameter(Name="/trading/local/eks/oidc_issuer")["Parameter"]["Value"]
+    assert issuer.startswith("https://oidc.eks.us-east-1.amazonaws.com/id/")
+    assert secret.startswith("arn:aws:secretsmanager:") and len([r for r in created if "/trading/local/" in r]) > 20
+    assert aws.client("dynamodb").scan(TableName="trading-infra-locks")["Items"] == []
 
     aws.clear_calls()
     second = run_playbook(aws.port, "site.yml", "local")
     out2 = second.stdout + second.stderr
     assert second.returncode == 0, out2[-3000:]
     assert recap(out2)["changed"] == 0
-    assert aws.writes() == [], aws.writes()
+    # Nothing written but the lock, taken and released (DynamoDB, as Terraform's state lock).
+    assert {(w["service"], w["operation"]) for w in aws.writes()} == {("dynamodb", "PutItem"), ("dynamodb", "DeleteItem")}
 
     refused = run_playbook(aws.port, "playbooks/teardown.yml", "prod")
     assert refused.returncode != 0 and "confirm_teardown=prod" in refused.stdout + refused.stderr
@@ -181,3 +205,33 @@ def test_zones_are_discovered_when_the_inventory_names_none(aws):
     assert "us-east-1d" not in out
     operations = {c["operation"] for c in aws.calls()["calls"]}
     assert "DescribeAvailabilityZones" in operations and aws.writes() == []
+
+
+def test_the_lock_refuses_a_second_run_and_a_failed_run_releases_it(aws):
+    assert run_playbook(aws.port, "site.yml", "local", "--tags", "network").returncode == 0
+    ddb = aws.client("dynamodb")
+    lock_key = {"LockID": {"S": "trading/local"}}
+    # A run that fails after taking the lock (a VPC's CIDR cannot change) still releases it.
+    failed = run_playbook(aws.port, "site.yml", "local", "--tags", "network", "-e", "network_vpc_cidr=10.1.0.0/16")
+    assert failed.returncode != 0 and "a VPC's primary CIDR cannot change" in " ".join(failed.stdout.split())
+    assert "Release the environment's lock" in failed.stdout
+    assert "Item" not in ddb.get_item(TableName="trading-infra-locks", Key=lock_key)
+
+    # Another run holds the lock: this one is refused before any write and leaves that lock alone.
+    now = int(time.time())
+    held = dict(
+        lock_key,
+        RunId={"S": "run-of-bob"},
+        Holder={"S": "bob@ci-runner"},
+        Operation={"S": "Converge the trading platform"},
+        StartedAt={"N": str(now)},
+        ExpiresAt={"N": str(now + 600)},
+    )
+    ddb.put_item(TableName="trading-infra-locks", Item=held)
+    aws.clear_calls()
+    refused = run_playbook(aws.port, "site.yml", "local", "--tags", "network")
+    text = " ".join(refused.stdout.split())
+    assert refused.returncode != 0
+    assert "trading/local is locked by bob@ci-runner running Converge the trading platform (run run-of-bob" in text
+    assert "-e force_unlock=true" in text and aws.writes() == []
+    assert ddb.get_item(TableName="trading-infra-locks", Key=lock_key)["Item"]["RunId"]["S"] == "run-of-bob"

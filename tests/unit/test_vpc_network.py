@@ -223,3 +223,25 @@ def test_survives_injected_throttling_and_5xx_with_backoff(aws, run, monkeypatch
     ec2 = aws.client("ec2")
     assert len(ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [created["vpc"]["id"]]}])["Subnets"]) == 9
     assert len(nat_gateways(ec2)) == 1 and len(ec2.describe_addresses()["Addresses"]) == 1
+
+
+def test_nat_gateways_start_without_waiting_and_the_waiting_call_routes_them(aws, run):
+    aws.set_latency(0.05)  # NAT gateways: 6 s pending
+    try:
+        started = run(wait=False)
+        assert started["nat_pending"] is True
+        assert {n["state"] for n in started["nat_gateways"]} == {"pending"}
+        assert not [a for a in started["actions"] if a.startswith("route 0.0.0.0/0 in trading-test-private")]
+        ec2 = aws.client("ec2")
+        private = ec2.describe_route_tables(Filters=[{"Name": "tag:Name", "Values": ["trading-test-private-*"]}])
+        assert len(private["RouteTables"]) == 3
+        assert not [r for t in private["RouteTables"] for r in t["Routes"] if r.get("NatGatewayId")]
+        again = run(wait=False)  # nothing to do while they are pending
+        assert again["changed"] is False and again["nat_pending"] is True
+        waited = run()
+        assert waited["nat_pending"] is False and {n["state"] for n in waited["nat_gateways"]} == {"available"}
+        routed = [a for a in waited["actions"] if a.startswith("route 0.0.0.0/0 in trading-test-private")]
+        assert len(routed) == 3
+    finally:
+        aws.set_latency(0)
+    assert run()["changed"] is False
