@@ -14,14 +14,14 @@ description:
     when the lock expires.
   - The lock records who holds it (O(holder)), the run that took it (O(run_id), generated when not
     given), what runs (O(operation)), when it started and when it expires (O(ttl) seconds later). An
-    expired lock belongs to a run that died without releasing it: the next run takes it over, with a
+    expired lock belongs to a run that died without releasing it, and the next run takes it over, with a
     warning. O(force=true) takes or clears a lock whoever holds it (C(-e force_unlock=true)).
   - Releasing only deletes the lock this run holds (same O(run_id)); a lock someone else took in
     the meantime is left alone, with a warning.
   - The table (key C(LockID), on-demand capacity, DynamoDB's time to live on C(ExpiresAt)) is
     created on first use and kept across environments, like a Terraform backend's lock table.
   - Taking and releasing the lock are not changes to the environment, so they report
-    C(changed=false); creating the table does report a change. In check mode nothing is written:
+    C(changed=false); creating the table does report a change. In check mode nothing is written;
     the module reads the lock and refuses when another run holds it, as C(terraform plan) does.
 author:
   - 99Tech platform engineering

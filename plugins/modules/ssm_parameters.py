@@ -8,7 +8,7 @@ module: ssm_parameters
 short_description: Every SSM parameter under one path, in one call
 version_added: 1.0.0
 description:
-  - Makes the plain (not secret) SSM parameters under O(path) exactly O(parameters): creates the
+  - Makes the plain (not secret) SSM parameters under O(path) exactly O(parameters). It creates the
     missing ones, overwrites the ones whose value or type differ, and with O(purge=true) deletes the
     ones under the path that are no longer given. One call reads the whole path (a paginated
     C(GetParametersByPath)), so a run with nothing to change makes a handful of reads and no write,

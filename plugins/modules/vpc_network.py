@@ -93,7 +93,7 @@ options:
     description:
       - Whether to wait for NAT gateways to become available (or deleted).
       - With V(false), a NAT gateway still pending gets no route yet (AWS may not know its id for
-        a while, and the route would lead nowhere): the module returns at once with
+        a while, and the route would lead nowhere); the module returns at once with
         RV(nat_pending=true), and a later call with V(true) waits and adds the routes. This lets a
         run start the NAT gateways and overlap their two minutes with other long waits.
     type: bool

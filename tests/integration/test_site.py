@@ -178,6 +178,8 @@ def test_converge_is_idempotent_and_teardown_leaves_nothing(aws):
 
     refused = run_playbook(aws.port, "playbooks/teardown.yml", "prod")
     assert refused.returncode != 0 and "confirm_teardown=prod" in refused.stdout + refused.stderr
+    refused = run_playbook(aws.port, "playbooks/teardown.yml", "prod", "--tags", "eks")
+    assert refused.returncode != 0 and "confirm_teardown=prod" in refused.stdout + refused.stderr
 
     down = run_playbook(aws.port, "playbooks/teardown.yml", "local")
     assert down.returncode == 0, (down.stdout + down.stderr)[-3000:]
