@@ -43,6 +43,8 @@ CONTROLLER_ONLY = {
     "validate_argument_spec",
     "meta",
     "fail",
+    "ansible.builtin.set_stats",
+    "set_stats",
 }
 
 
