@@ -158,7 +158,7 @@ def test_converge_is_idempotent_and_teardown_leaves_nothing(aws):
     # The outputs are published under /trading/local and printed; the lock is released.
     assert "local (us-east-1) - outputs published as SSM parameters under /trading/local" in out
     ssm = aws.client("ssm")
-    vpc_id = [r for r in created if r.startswith("vpc/")][0][4:]
+    vpc_id = next(r for r in created if r.startswith("vpc/"))[4:]
     assert ssm.get_parameter(Name="/trading/local/network/vpc_id")["Parameter"]["Value"] == vpc_id
     endpoint = aws.client("eks").describe_cluster(name="trading-local")["cluster"]["endpoint"]
     assert ssm.get_parameter(Name="/trading/local/eks/endpoint")["Parameter"]["Value"] == endpoint
@@ -174,7 +174,8 @@ def test_converge_is_idempotent_and_teardown_leaves_nothing(aws):
     assert second.returncode == 0, out2[-3000:]
     assert recap(out2)["changed"] == 0
     # Nothing written but the lock, taken and released (DynamoDB, as Terraform's state lock).
-    assert {(w["service"], w["operation"]) for w in aws.writes()} == {("dynamodb", "PutItem"), ("dynamodb", "DeleteItem")}
+    writes = {(w["service"], w["operation"]) for w in aws.writes()}
+    assert writes == {("dynamodb", "PutItem"), ("dynamodb", "DeleteItem")}
 
     refused = run_playbook(aws.port, "playbooks/teardown.yml", "prod")
     assert refused.returncode != 0 and "confirm_teardown=prod" in refused.stdout + refused.stderr
