@@ -645,6 +645,10 @@ class Aurora:
 
     def delete(self, cluster, instances):
         p = self.p
+        if cluster.get("Status") == "deleting":  # an earlier call (wait=false) started it: wait only
+            if not self.module.check_mode and p["wait"]:
+                self.wait(gone=True)
+            return
         if cluster.get("DeletionProtection"):
             if p["deletion_protection"] is not False:
                 self.module.fail_json(

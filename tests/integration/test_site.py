@@ -1,10 +1,13 @@
-"""site.yml and teardown.yml end to end on inventories/local, against the local AWS."""
+"""site.yml, drift.yml and teardown.yml end to end on inventories/local, against the local AWS."""
 
+import json
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
-from tests.helpers import recap, run_playbook
+from tests.helpers import REPO, recap, run_playbook
 
 pytestmark = pytest.mark.playbook
 
@@ -119,7 +122,61 @@ def test_check_mode_on_an_empty_account_reports_changes_and_creates_nothing(aws)
     assert tagged_with_env(aws) == []
 
 
-def test_converge_is_idempotent_and_teardown_leaves_nothing(aws):
+def check_drift(aws):
+    """playbooks/drift.yml on the converged environment: no drift, then changes made behind its back."""
+    with tempfile.TemporaryDirectory() as where:
+        report = Path(where) / "local-drift.json"
+        drift = ("playbooks/drift.yml", "local", "--check", "--diff", "-e", f"drift_report_dir={where}")
+        aws.clear_calls()
+        clean = run_playbook(aws.port, *drift)
+        assert clean.returncode == 0, (clean.stdout + clean.stderr)[-3000:]
+        assert json.loads(report.read_text()) == {"environment": "local", "drifted": False, "entries": []}
+        assert aws.writes() == []  # a plan, lock included, writes nothing
+
+        # Behind its back: an alarm threshold raised, PostgreSQL opened to the internet.
+        threshold = alarm_threshold_times_ten(aws, "trading-local-alb-5xx-rate")
+        ec2 = aws.client("ec2")
+        aurora_sg = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["trading-local-aurora"]}])
+        ec2.authorize_security_group_ingress(
+            GroupId=aurora_sg["SecurityGroups"][0]["GroupId"],
+            IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+            ],
+        )
+        aws.clear_calls()
+        drifted = run_playbook(aws.port, *drift, "--tags", "data_tier,compliance")
+        text = " ".join(drifted.stdout.split())
+        assert drifted.returncode != 0 and "local drifted (2 differences" in text
+        entries = json.loads(report.read_text())["entries"]
+        alarm = next(e for e in entries if e["component"] == "compliance")
+        assert alarm["field"] == "trading-local-alb-5xx-rate.Threshold"
+        assert (alarm["wanted"], alarm["found"]) == (threshold, threshold * 10)
+        rule = next(e for e in entries if e["component"] == "data_tier")
+        assert rule["field"] == "ip_permissions" and "(trading-local-aurora)" in rule["resource"]
+        assert "0.0.0.0/0" in json.dumps(rule["found"]) and "0.0.0.0/0" not in json.dumps(rule["wanted"])
+        assert aws.writes() == []
+    refused = run_playbook(aws.port, "playbooks/drift.yml", "local", "--tags", "validate")
+    assert refused.returncode != 0 and "run it with --check --diff" in " ".join(refused.stdout.split())
+    assert not list(REPO.glob("*-drift.json"))  # written where asked, not in the repository
+
+
+def alarm_threshold_times_ten(aws, name):
+    cw = aws.client("cloudwatch")
+    alarm = next(a for a in cw.describe_alarms(AlarmNames=[name])["MetricAlarms"])
+    keys = ("AlarmName", "ComparisonOperator", "EvaluationPeriods", "AlarmActions", "OKActions")
+    keys += ("ActionsEnabled", "AlarmDescription", "TreatMissingData", "DatapointsToAlarm")
+    request = {k: alarm[k] for k in keys if k in alarm}
+    if alarm.get("Metrics"):
+        request["Metrics"] = alarm["Metrics"]
+    else:
+        for k in ("MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit"):
+            if alarm.get(k) is not None:
+                request[k] = alarm[k]
+    cw.put_metric_alarm(Threshold=alarm["Threshold"] * 10, **request)
+    return alarm["Threshold"]
+
+
+def test_converge_is_idempotent_and_drift_is_found_and_teardown_leaves_nothing(aws):
     first = run_playbook(aws.port, "site.yml", "local")
     out = first.stdout + first.stderr
     assert first.returncode == 0, out[-3000:]
@@ -176,6 +233,8 @@ def test_converge_is_idempotent_and_teardown_leaves_nothing(aws):
     # Nothing written but the lock, taken and released (DynamoDB, as Terraform's state lock).
     writes = {(w["service"], w["operation"]) for w in aws.writes()}
     assert writes == {("dynamodb", "PutItem"), ("dynamodb", "DeleteItem")}
+
+    check_drift(aws)
 
     refused = run_playbook(aws.port, "playbooks/teardown.yml", "prod")
     assert refused.returncode != 0 and "confirm_teardown=prod" in refused.stdout + refused.stderr
