@@ -81,6 +81,33 @@ def test_aurora_cluster_and_instances_take_their_time(aws):
     assert states()[1] == "creating"  # an instance takes longer than its cluster
     assert wait_for(lambda: states() == ("available", "available"))
 
+    # Deleting: the instance first; its cluster may be deleted while the instance is deleting, and
+    # stays listed, deleting, until its last instance is gone.
+    rds.delete_db_instance(DBInstanceIdentifier="trading-slow-1")
+    assert states() == ("available", "deleting")
+    rds.delete_db_cluster(DBClusterIdentifier="trading-slow", SkipFinalSnapshot=True)
+    assert states() == ("deleting", "deleting")
+    assert wait_for(lambda: rds.describe_db_instances()["DBInstances"] == [])
+    assert wait_for(lambda: rds.describe_db_clusters()["DBClusters"] == [])
+    with pytest.raises(rds.exceptions.DBClusterNotFoundFault):
+        rds.describe_db_clusters(DBClusterIdentifier="trading-slow")
+
+
+def test_a_cluster_with_a_live_instance_is_not_deleted(aws):
+    rds = aws.client("rds")
+    aws.set_latency(SCALE)
+    rds.create_db_cluster(
+        DBClusterIdentifier="trading-busy", Engine="aurora-postgresql", MasterUsername="u", MasterUserPassword="p" * 12
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="trading-busy-1",
+        DBClusterIdentifier="trading-busy",
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+    with pytest.raises(rds.exceptions.ClientError, match=r"members|instances"):
+        rds.delete_db_cluster(DBClusterIdentifier="trading-busy", SkipFinalSnapshot=True)
+
 
 def test_nat_gateway_is_pending_then_available(aws):
     ec2 = aws.client("ec2")
@@ -95,3 +122,19 @@ def test_nat_gateway_is_pending_then_available(aws):
 
     assert state() == "pending"
     assert wait_for(lambda: state() == "available")
+    ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
+    assert state() == "deleting"
+    assert wait_for(lambda: state() == "deleted")
+
+
+def test_load_balancer_is_provisioning_then_active(aws):
+    ec2, elb = aws.client("ec2"), aws.client("elbv2")
+    aws.set_latency(SCALE)  # 0.9 s of provisioning
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"][:2]]
+    arn = elb.create_load_balancer(Name="trading-slow", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+
+    def state():
+        return elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]["State"]["Code"]
+
+    assert state() == "provisioning"
+    assert wait_for(lambda: state() == "active")

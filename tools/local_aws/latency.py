@@ -18,8 +18,12 @@ SECONDS = {
     ("elasticache-replication-group", "modify"): 300,  # adding replicas, resharding, node type
     ("elasticache-replication-group", "delete"): 300,
     ("rds-cluster", "create"): 300,  # ~5 min for the cluster itself
+    ("rds-cluster", "delete"): 120,  # ~2 min once its instances are deleting
     ("rds-instance", "create"): 480,  # ~8 min for each instance
+    ("rds-instance", "delete"): 360,  # ~6 min
     ("nat-gateway", "create"): 120,  # ~2 min
+    ("nat-gateway", "delete"): 60,  # ~1 min
+    ("elbv2-load-balancer", "create"): 180,  # ~3 min provisioning before active
     ("eks-cluster", "create"): 600,  # ~10 min for the control plane
     ("eks-cluster", "update"): 120,  # logging, endpoint access, access configuration
     ("eks-cluster", "upgrade"): 600,  # one minor version of the control plane

@@ -132,8 +132,10 @@ def oidc_provider_audiences() -> None:
 
 
 def _latency() -> None:
-    """Aurora clusters and instances and NAT gateways stay creating / pending for the latency model."""
+    """Aurora clusters and instances, NAT gateways and load balancers stay creating / pending /
+    provisioning / deleting for the latency model."""
     from moto.ec2.models.nat_gateways import NatGatewayBackend
+    from moto.elbv2.models import ELBv2Backend, FakeLoadBalancer
     from moto.rds.models import DBCluster, RDSBackend
 
     from .latency import MODEL
@@ -149,7 +151,8 @@ def _latency() -> None:
     cluster_status = DBCluster.status
 
     def status_of_cluster(self):
-        return "creating" if MODEL.busy("rds-cluster", self.db_cluster_identifier) else cluster_status.fget(self)
+        action = MODEL.busy("rds-cluster", self.db_cluster_identifier)
+        return {"create": "creating", "delete": "deleting"}.get(action) or cluster_status.fget(self)
 
     DBCluster.status = property(status_of_cluster, cluster_status.fset)
 
@@ -165,16 +168,67 @@ def _latency() -> None:
     RDSBackend.create_db_instance = create_db_instance
     describe_instances = RDSBackend.describe_db_instances
 
+    def gone(self):
+        """Instances, then clusters, whose deletion has run its course leave the listings."""
+        for key, instance in list(self.databases.items()):
+            if instance.status == "deleting" and not MODEL.busy("rds-instance", key):
+                del self.databases[key]
+        for key, cluster in list(self.clusters.items()):
+            if cluster.status == "deleting" and not MODEL.busy("rds-cluster", key) and not cluster.members:
+                del self.clusters[key]
+
     def describe_db_instances(self, *args, **kwargs):
+        gone(self)
         found = describe_instances(self, *args, **kwargs)
         for instance in found:
-            if MODEL.busy("rds-instance", instance.db_instance_identifier):
+            action = MODEL.busy("rds-instance", instance.db_instance_identifier)
+            if action == "create":
                 instance.status = "creating"
-            elif instance.status == "creating":
+            elif action is None and instance.status == "creating":
                 instance.status = "available"
         return found
 
     RDSBackend.describe_db_instances = describe_db_instances
+    describe_clusters = RDSBackend.describe_db_clusters
+
+    def describe_db_clusters(self, *args, **kwargs):
+        gone(self)
+        return describe_clusters(self, *args, **kwargs)
+
+    RDSBackend.describe_db_clusters = describe_db_clusters
+    delete_instance = RDSBackend.delete_db_instance
+
+    def delete_db_instance(self, db_instance_identifier, *args, **kwargs):
+        instance = delete_instance(self, db_instance_identifier, *args, **kwargs)
+        MODEL.start("rds-instance", db_instance_identifier, "delete")
+        if MODEL.busy("rds-instance", db_instance_identifier):
+            self.databases[db_instance_identifier] = instance  # listed, "deleting", until its time is up
+        return instance
+
+    RDSBackend.delete_db_instance = delete_db_instance
+    delete_cluster = RDSBackend.delete_db_cluster
+
+    def delete_db_cluster(self, cluster_identifier, *args, **kwargs):
+        # As on AWS, a cluster whose instances are all deleting may be deleted.
+        cluster = self.clusters.get(cluster_identifier)
+        if cluster is not None and cluster.status == "deleting":
+            return cluster
+        leaving = {}
+        if cluster is not None and all(m.status == "deleting" for m in cluster.members):
+            leaving = {m.db_instance_identifier: m for m in cluster.members}
+            for key in leaving:
+                del self.databases[key]
+        try:
+            cluster = delete_cluster(self, cluster_identifier, *args, **kwargs)
+        finally:
+            self.databases.update(leaving)
+        MODEL.start("rds-cluster", cluster_identifier, "delete")
+        if MODEL.busy("rds-cluster", cluster_identifier) or leaving:
+            cluster.status = "deleting"
+            self.clusters[cluster_identifier] = cluster
+        return cluster
+
+    RDSBackend.delete_db_cluster = delete_db_cluster
 
     create_nat = NatGatewayBackend.create_nat_gateway
 
@@ -192,9 +246,37 @@ def _latency() -> None:
         for nat in self.nat_gateways.values():
             if nat.state == "pending" and not MODEL.busy("nat-gateway", nat.id):
                 nat.state = "available"
+            elif nat.state == "deleting" and not MODEL.busy("nat-gateway", nat.id):
+                nat.state = "deleted"
         return describe_nats(self, *args, **kwargs)
 
     NatGatewayBackend.describe_nat_gateways = describe_nat_gateways
+    delete_nat = NatGatewayBackend.delete_nat_gateway
+
+    def delete_nat_gateway(self, nat_gateway_id):
+        nat = delete_nat(self, nat_gateway_id)
+        MODEL.start("nat-gateway", nat.id, "delete")
+        if MODEL.busy("nat-gateway", nat.id):
+            nat.state = "deleting"
+        return nat
+
+    NatGatewayBackend.delete_nat_gateway = delete_nat_gateway
+
+    create_lb = ELBv2Backend.create_load_balancer
+
+    def create_load_balancer(self, *args, **kwargs):
+        balancer = create_lb(self, *args, **kwargs)
+        MODEL.start("elbv2-load-balancer", balancer.arn, "create")
+        return balancer
+
+    ELBv2Backend.create_load_balancer = create_load_balancer
+    activate = FakeLoadBalancer.activate
+
+    def activate_when_provisioned(self):
+        if not MODEL.busy("elbv2-load-balancer", self.arn):
+            activate(self)
+
+    FakeLoadBalancer.activate = activate_when_provisioned
 
 
 # Engine defaults of the Aurora PostgreSQL cluster parameters the roles set, as
