@@ -9,7 +9,7 @@ export LOCAL_AWS_PORT
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv demo local-aws test lint unit molecule check-mode noop-benchmark clean
+.PHONY: help venv demo local-aws test lint unit molecule check-mode bench clean
 
 help:  ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -47,8 +47,8 @@ molecule: $(VENV)/.dev-installed  ## Every molecule scenario against the local A
 
 test: lint unit molecule  ## Everything CI runs
 
-noop-benchmark: $(VENV)/.local-installed  ## Figures of a no-op re-run of site.yml (wall time, module invocations, API calls)
-	$(BIN)/python benchmarks/noop_rerun.py
+bench: $(VENV)/.local-installed  ## The figures (benchmarks/figures.py): no-op re-run, converge and teardown against the critical path, API calls
+	$(BIN)/python benchmarks/figures.py --json-out benchmarks/figures.json
 
 clean:  ## Remove the virtualenv and local state
 	rm -rf $(VENV) .local_aws .pytest_cache .ruff_cache

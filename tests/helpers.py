@@ -69,3 +69,50 @@ def recap(output: str) -> dict:
         if line.startswith("localhost") and "ok=" in line:
             return {k: int(v) for k, v in (part.split("=") for part in line.split(":", 1)[1].split())}
     raise AssertionError("no PLAY RECAP line for localhost in:\n" + output[-3000:])
+
+
+def resource_counts(aws):
+    """The platform's resources in the local AWS, counted by kind (by the Environment tag where AWS has one)."""
+    ec2 = aws.client("ec2")
+    env = [{"Name": "tag:Environment", "Values": ["local"]}]
+    rds, eks = aws.client("rds"), aws.client("eks")
+    clusters = eks.list_clusters()["clusters"]
+    return {
+        "vpcs": len(ec2.describe_vpcs(Filters=env)["Vpcs"]),
+        "subnets": len(ec2.describe_subnets(Filters=env)["Subnets"]),
+        "nat_gateways": len(
+            [n for n in ec2.describe_nat_gateways(Filter=env)["NatGateways"] if n["State"] in ("pending", "available")]
+        ),
+        "elastic_ips": len(ec2.describe_addresses(Filters=env)["Addresses"]),
+        "route_tables": len(ec2.describe_route_tables(Filters=env)["RouteTables"]),
+        "security_groups": len(ec2.describe_security_groups(Filters=env)["SecurityGroups"]),
+        "eks_clusters": len(clusters),
+        "node_groups": sum(len(eks.list_nodegroups(clusterName=c)["nodegroups"]) for c in clusters),
+        "launch_templates": len(ec2.describe_launch_templates(Filters=env)["LaunchTemplates"]),
+        "aurora_clusters": len(rds.describe_db_clusters()["DBClusters"]),
+        "aurora_instances": len(rds.describe_db_instances()["DBInstances"]),
+        "redis_groups": len(aws.client("elasticache").describe_replication_groups()["ReplicationGroups"]),
+        "load_balancers": len(aws.client("elbv2").describe_load_balancers()["LoadBalancers"]),
+        "kms_aliases": len(
+            [a for a in aws.client("kms").list_aliases()["Aliases"] if "trading-local" in a["AliasName"]]
+        ),
+    }
+
+
+# What site.yml builds with inventories/local, counted by resource_counts.
+LOCAL_PLATFORM_COUNTS = {
+    "vpcs": 1,
+    "subnets": 9,
+    "nat_gateways": 1,  # single NAT mode in local
+    "elastic_ips": 1,
+    "route_tables": 5,  # public, one private per zone, data
+    "security_groups": 5,  # data clients, Aurora, Redis, ALB, ALB targets
+    "eks_clusters": 1,
+    "node_groups": 1,
+    "launch_templates": 1,
+    "aurora_clusters": 1,
+    "aurora_instances": 2,  # writer and one reader
+    "redis_groups": 1,
+    "load_balancers": 1,
+    "kms_aliases": 3,  # the data tier's, EKS's and compliance's keys
+}

@@ -496,17 +496,21 @@ class Reconciler:
         )
         self.secret_arn = None
         self.secret_missing = False
+        self.secret_deleted = False
         if self.secrets:
             self.find_secret()
 
     # ---- the AUTH token, from the parameters or from Secrets Manager --------------------------------
     def find_secret(self):
         try:
-            self.secret_arn = self.secrets.describe_secret(
-                SecretId=self.p["auth_token_secret"]["name"], aws_retry=True
-            )["ARN"]
+            found = self.secrets.describe_secret(SecretId=self.p["auth_token_secret"]["name"], aws_retry=True)
         except is_boto3_error_code("ResourceNotFoundException"):
             self.secret_missing = True
+            return
+        self.secret_arn = found["ARN"]
+        # Scheduled for deletion (by a teardown; Secrets Manager keeps it 7 to 30 days): a secret of
+        # that name cannot be created again until then, so it is restored when a token is needed.
+        self.secret_deleted = bool(found.get("DeletedDate"))
 
     def generated(self):
         answer = self.secrets.get_random_password(
@@ -518,6 +522,14 @@ class Reconciler:
         """The token to give AWS: the parameter's, or the secret's (generated and stored when needed)."""
         if self.p["auth_token"]:
             return self.p["auth_token"]
+        if self.secret_deleted:
+            self.plan.do(
+                f"restore secret {self.p['auth_token_secret']['name']}, scheduled for deletion, with a new token",
+                self.secrets.restore_secret,
+                SecretId=self.secret_arn,
+                aws_retry=True,
+            )
+            self.secret_deleted, fresh = False, True
         if self.module.check_mode:
             name = self.p["auth_token_secret"]["name"]
             if self.secret_missing or fresh:

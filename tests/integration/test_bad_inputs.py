@@ -5,6 +5,7 @@ produce; the local AWS's call counter proves the run made no AWS call at all.
 """
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,25 @@ import yaml
 from tests.helpers import REPO, run_playbook
 
 CASES = sorted((REPO / "tests" / "bad_inputs").glob("*.yml"))
+# Cases named <role>_*; the network's are the oldest and carry no prefix; tags_* are the preflight's own.
+ROLES = ("alb", "compliance", "data_tier", "eks", "network", "tags")
 
 
-def test_the_corpus_has_at_least_ten_cases():
-    assert len(CASES) >= 10
+def corpus_counts():
+    """The cases by role (their file name's prefix) and by the environment they start from."""
+    roles, environments = Counter(), Counter()
+    for case in CASES:
+        role = next((r for r in ROLES if case.stem.startswith(r + "_")), "network")
+        roles[role] += 1
+        environments[yaml.safe_load(case.read_text())["inventory"]] += 1
+    return roles, environments
+
+
+def test_the_corpus_has_at_least_forty_cases_across_roles_and_environments():
+    roles, environments = corpus_counts()
+    print(f"\n{len(CASES)} bad-input cases; by role {dict(roles)}; by environment {dict(environments)}")
+    assert len(CASES) >= 40
+    assert set(roles) == set(ROLES) and set(environments) == {"local", "dev", "staging", "prod"}
 
 
 @pytest.mark.playbook

@@ -1,13 +1,16 @@
-"""site.yml, drift.yml and teardown.yml end to end on inventories/local, against the local AWS."""
+"""site.yml, drift.yml and teardown.yml end to end on inventories/local, against the local AWS: a
+verbose converge under injected throttling and 5xx that prints no secret, a no-op re-run, check mode,
+drift, the lock, teardown."""
 
 import json
+import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, recap, run_playbook
+from tests.helpers import LOCAL_PLATFORM_COUNTS, REPO, recap, resource_counts, run_playbook
 
 pytestmark = pytest.mark.playbook
 
@@ -176,11 +179,55 @@ def alarm_threshold_times_ten(aws, name):
     return alarm["Threshold"]
 
 
-def test_converge_is_idempotent_and_drift_is_found_and_teardown_leaves_nothing(aws):
-    first = run_playbook(aws.port, "site.yml", "local")
+def untracked_files():
+    listing = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {line for line in listing.stdout.splitlines() if line}
+
+
+def check_no_secret_printed(aws, out, files):
+    """Neither the Redis AUTH token nor the Aurora master password (read back from Secrets Manager)
+    is in what the run printed or in a file it left in the repository."""
+    sm = aws.client("secretsmanager")
+    token = sm.get_secret_value(SecretId="trading-local/redis-auth-token")["SecretString"]
+    cluster = aws.client("rds").describe_db_clusters(DBClusterIdentifier="trading-local-aurora")["DBClusters"][0]
+    master = json.loads(sm.get_secret_value(SecretId=cluster["MasterUserSecret"]["SecretArn"])["SecretString"])
+    secrets = {"Redis AUTH token": token, "Aurora master password": master["password"]}
+    assert all(len(value) >= 16 for value in secrets.values())
+    # The run did use them: the token's secret and the master secret's ARN are in the output.
+    assert "trading-local/redis-auth-token" in out and cluster["MasterUserSecret"]["SecretArn"] in out
+    for what, value in secrets.items():
+        assert value not in out, f"the {what} was printed"
+    for path in files:
+        file = REPO / path
+        if file.is_file():
+            text = file.read_text(errors="ignore")
+            for what, value in secrets.items():
+                assert value not in text, f"the {what} is in {path}"
+
+
+def test_converge_under_faults_is_idempotent_and_drift_is_found_and_teardown_leaves_nothing(aws):
+    # The first converge: verbose (-vvv), with 20% of the calls throttled and 5% answered 5xx.
+    before = untracked_files()
+    aws.set_faults(throttle_rate=0.2, error_rate=0.05, seed=7)
+    try:
+        first = run_playbook(aws.port, "site.yml", "local", "-vvv")
+        injected = aws.faults()["injected"]
+    finally:
+        aws.set_faults()
     out = first.stdout + first.stderr
     assert first.returncode == 0, out[-3000:]
-    assert recap(out)["changed"] > 0
+    assert recap(out)["changed"] > 0 and recap(out)["failed"] == 0
+    assert injected > 100
+    check_no_secret_printed(aws, out, untracked_files() - before)
+    # The same resources as a run without faults builds (test_resume's end state); the re-run
+    # below, without faults, changing nothing proves they are configured as wanted.
+    assert resource_counts(aws) == LOCAL_PLATFORM_COUNTS
     # The run ends with one readable summary of the outputs.
     for text in (
         "network:    VPC vpc-",

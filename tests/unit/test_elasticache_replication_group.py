@@ -244,6 +244,32 @@ def test_auth_token_generated_in_secrets_manager_never_passes_through_ansible(aw
     assert recovered["actions"][1] == "modify replication group trading-test: auth token rotated"
 
 
+def test_a_group_rebuilt_after_teardown_restores_its_secret_with_a_new_token(aws, run):
+    """Teardown schedules the secret's deletion (recoverable for days): a secret of that name cannot
+    be created again meanwhile, so the next converge restores it and stores a new token."""
+    secret = {"name": "trading-test/redis-auth-token"}
+    sm = aws.client("secretsmanager")
+    run(auth_token=None, auth_token_secret=secret)
+    old = sm.get_secret_value(SecretId=secret["name"])["SecretString"]
+    assert run(auth_token=None, state="absent", wait=True)["changed"]
+    sm.delete_secret(SecretId=secret["name"], RecoveryWindowInDays=7)
+
+    planned = run(check_mode=True, auth_token=None, auth_token_secret=secret)
+    assert planned["actions"][0].startswith("restore secret trading-test/redis-auth-token, scheduled for deletion")
+    assert "DeletedDate" in sm.describe_secret(SecretId=secret["name"])
+
+    rebuilt = run(auth_token=None, auth_token_secret=secret)
+    assert rebuilt["actions"][:2] == [
+        "restore secret trading-test/redis-auth-token, scheduled for deletion, with a new token",
+        "store a new generated AUTH token in secret trading-test/redis-auth-token (the old one becomes AWSPREVIOUS)",
+    ]
+    assert "DeletedDate" not in sm.describe_secret(SecretId=secret["name"])
+    new = sm.get_secret_value(SecretId=secret["name"])["SecretString"]
+    assert new != old and new not in json.dumps(rebuilt)
+    assert group(aws)["AuthTokenEnabled"]
+    assert not run(auth_token=None, auth_token_secret=secret)["changed"]
+
+
 def test_check_mode_with_a_secret_writes_nothing(aws, run):
     result = run(check_mode=True, auth_token=None, auth_token_secret={"name": "trading-test/redis-auth-token"})
     assert result["actions"][0].startswith("store a generated AUTH token") and aws.writes() == []
