@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping, Sequence
 
 # What every service accepts in a tag (EC2 is laxer; IAM, RDS, ElastiCache, EKS are not): letters,
 # digits and space separators in UTF-8, and _ . : / = + - @ (no line break, no markup).
@@ -21,6 +22,15 @@ OWNED = ("Project", "Environment", "Component", "ManagedBy")
 MAX_TAGS = 50  # per resource, on every service the roles use
 
 
+def _kind(value) -> str:
+    """dict, list or the type's name (Ansible hands templated values over as its own lazy types)."""
+    if isinstance(value, Mapping):
+        return "dict"
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return "list"
+    return type(value).__name__
+
+
 def tag_validation_errors(v):
     """Every problem with the extra tags, each naming the variable and the environment.
 
@@ -31,8 +41,8 @@ def tag_validation_errors(v):
     for var, tags in sorted((v.get("tags") or {}).items()):
         if tags is None:
             continue
-        if not isinstance(tags, dict):
-            errors.append(f"{var} {where}: must be a mapping of tag keys to values, not {type(tags).__name__}")
+        if not isinstance(tags, Mapping):
+            errors.append(f"{var} {where}: must be a mapping of tag keys to values, not {_kind(tags)}")
             continue
         if len(tags) + len(OWNED) > MAX_TAGS:
             errors.append(
@@ -53,7 +63,7 @@ def tag_validation_errors(v):
                     f"environment's resources by {', '.join(OWNED)}) and cannot be overridden"
                 )
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                errors.append(f"{var} {where}: tag {key!r} must have a string value, not {type(value).__name__}")
+                errors.append(f"{var} {where}: tag {key!r} must have a string value, not {_kind(value)}")
             elif len(str(value)) > 256 or not _tag_text(str(value)):
                 errors.append(
                     f"{var} {where}: tag {key!r} value must be at most 256 letters, digits, spaces and _ . : / = + - @"
