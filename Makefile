@@ -9,7 +9,7 @@ export LOCAL_AWS_PORT
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv demo local-aws test lint unit molecule check-mode bench clean
+.PHONY: help venv demo local-aws test lint unit molecule check-mode bench ee-context ee clean
 
 help:  ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -50,5 +50,14 @@ test: lint unit molecule  ## Everything CI runs
 bench: $(VENV)/.local-installed  ## The figures (benchmarks/figures.py): no-op re-run, converge and teardown against the critical path, API calls
 	$(BIN)/python benchmarks/figures.py --json-out benchmarks/figures.json
 
+ee-context: $(VENV)/.dev-installed  ## The execution environment's build context in build/ee-context (ansible-builder create)
+	rm -rf build/collection build/ee-context
+	$(BIN)/ansible-galaxy collection build --output-path build/collection .
+	$(BIN)/ansible-builder create -f execution-environment.yml -c build/ee-context --output-filename Containerfile
+
+ee: ee-context  ## Build the execution environment image (needs podman or docker)
+	$(BIN)/ansible-builder build -f execution-environment.yml -c build/ee-context --output-filename Containerfile \
+	  --tag trading-infra-ee:$$($(BIN)/python -c "import yaml; print(yaml.safe_load(open('galaxy.yml'))['version'])")
+
 clean:  ## Remove the virtualenv and local state
-	rm -rf $(VENV) .local_aws .pytest_cache .ruff_cache
+	rm -rf $(VENV) .local_aws .pytest_cache .ruff_cache build
