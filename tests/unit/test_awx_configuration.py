@@ -222,12 +222,14 @@ def test_the_awx_playbook_passes_its_syntax_check():
             {"CONTROLLER_HOST": "https://127.0.0.1:1", "TRADING_AWX_PROD_AWS_ACCESS_KEY_ID": "AKIAEXAMPLE"},
             "TRADING_AWX_PROD_AWS_SECRET_ACCESS_KEY",
         ),
+        (["-i", "inventories/prod"], {"CONTROLLER_HOST": "https://127.0.0.1:1"}, "run with -i inventories/awx"),
     ],
-    ids=["bad-timeout", "no-controller", "half-a-key"],
+    ids=["bad-timeout", "no-controller", "half-a-key", "another-inventory"],
 )
 def test_the_awx_playbook_refuses_bad_settings_before_calling_awx(extra, env, message):
     # https://127.0.0.1:1 answers nothing: a call to AWX would fail with a connection error instead.
-    result = ansible_playbook("playbooks/awx_configure.yml", "-i", "inventories/awx", *extra, env=env)
+    inventory = [] if "-i" in extra else ["-i", "inventories/awx"]
+    result = ansible_playbook("playbooks/awx_configure.yml", *inventory, *extra, env=env)
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert message in output, output[-3000:]
