@@ -13,7 +13,9 @@ change its inventory or its credentials.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+
+from ansible_collections.ninetynine.trading_infra.plugins.filter.tags import value_kind
 
 # The job kinds an environment gets, what each runs and how.
 PLAYBOOKS = {
@@ -41,14 +43,6 @@ PULL = ("always", "missing", "never")
 MAX_TIMEOUT = 6 * 3600  # an EKS upgrade of two minors with its node groups fits in well under this
 
 
-def _kind(value) -> str:
-    if isinstance(value, Mapping):
-        return "dict"
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return "list"
-    return type(value).__name__
-
-
 def _name(settings, env, kind):
     return f"{settings['prefix']}-{env}-{kind}"
 
@@ -63,15 +57,19 @@ def awx_settings_errors(settings):
             return False
         return True
 
+    def need_mapping(var, value):
+        if not isinstance(value, Mapping):
+            errors.append(f"{var}: must be a mapping, not {value_kind(value)}")
+            return False
+        return True
+
     need_text("trading_awx_organization", settings.get("organization"))
     prefix = settings.get("prefix")
     if need_text("trading_awx_name_prefix", prefix) and not ENV_NAME.match(prefix):
         errors.append(f"trading_awx_name_prefix: {prefix!r} must be lower-case letters, digits and hyphens")
 
     project = settings.get("project")
-    if not isinstance(project, Mapping):
-        errors.append(f"trading_awx_project: must be a mapping, not {_kind(project)}")
-    else:
+    if need_mapping("trading_awx_project", project):
         need_text("trading_awx_project.name", project.get("name"))
         url = project.get("scm_url")
         if need_text("trading_awx_project.scm_url", url) and not re.match(r"^(https://|ssh://|git@)", url):
@@ -79,9 +77,7 @@ def awx_settings_errors(settings):
         need_text("trading_awx_project.scm_branch", project.get("scm_branch"))
 
     ee = settings.get("execution_environment")
-    if not isinstance(ee, Mapping):
-        errors.append(f"trading_awx_execution_environment: must be a mapping, not {_kind(ee)}")
-    else:
+    if need_mapping("trading_awx_execution_environment", ee):
         need_text("trading_awx_execution_environment.name", ee.get("name"))
         image = ee.get("image")
         if need_text("trading_awx_execution_environment.image", image) and (
@@ -99,8 +95,7 @@ def awx_settings_errors(settings):
             )
 
     kinds = settings.get("job_kinds")
-    if not isinstance(kinds, Mapping):
-        errors.append(f"trading_awx_job_kinds: must be a mapping, not {_kind(kinds)}")
+    if not need_mapping("trading_awx_job_kinds", kinds):
         kinds = {}
     for kind in sorted(set(PLAYBOOKS) - set(kinds)):
         errors.append(f"trading_awx_job_kinds: {kind!r} is missing (it needs a timeout and a verbosity)")
@@ -109,8 +104,7 @@ def awx_settings_errors(settings):
         if kind not in PLAYBOOKS:
             errors.append(f"{var}: unknown job kind; the kinds are {', '.join(PLAYBOOKS)}")
             continue
-        if not isinstance(spec, Mapping):
-            errors.append(f"{var}: must be a mapping, not {_kind(spec)}")
+        if not need_mapping(var, spec):
             continue
         timeout = spec.get("timeout")
         if isinstance(timeout, bool) or not isinstance(timeout, int) or not 600 <= timeout <= MAX_TIMEOUT:
@@ -121,7 +115,7 @@ def awx_settings_errors(settings):
 
     envs = settings.get("environments")
     if not isinstance(envs, Mapping) or not envs:
-        errors.append(f"trading_awx_environments: must be a non-empty mapping, not {_kind(envs)}")
+        errors.append(f"trading_awx_environments: must be a non-empty mapping, not {value_kind(envs)}")
         envs = {}
     for env, spec in sorted(envs.items()):
         var = f"trading_awx_environments.{env}"
@@ -130,8 +124,7 @@ def awx_settings_errors(settings):
             continue
         if env == "local":
             errors.append(f"{var}: the local environment runs against an emulator on the control node, not from AWX")
-        if not isinstance(spec, Mapping):
-            errors.append(f"{var}: must be a mapping, not {_kind(spec)}")
+        if not need_mapping(var, spec):
             continue
         need_text(f"{var}.aws_credential", spec.get("aws_credential"))
         rrule = spec.get("drift_schedule")

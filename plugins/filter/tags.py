@@ -22,7 +22,7 @@ OWNED = ("Project", "Environment", "Component", "ManagedBy")
 MAX_TAGS = 50  # per resource, on every service the roles use
 
 
-def _kind(value) -> str:
+def value_kind(value) -> str:
     """dict, list or the type's name (Ansible hands templated values over as its own lazy types)."""
     if isinstance(value, Mapping):
         return "dict"
@@ -42,7 +42,7 @@ def tag_validation_errors(v):
         if tags is None:
             continue
         if not isinstance(tags, Mapping):
-            errors.append(f"{var} {where}: must be a mapping of tag keys to values, not {_kind(tags)}")
+            errors.append(f"{var} {where}: must be a mapping of tag keys to values, not {value_kind(tags)}")
             continue
         if len(tags) + len(OWNED) > MAX_TAGS:
             errors.append(
@@ -63,7 +63,7 @@ def tag_validation_errors(v):
                     f"environment's resources by {', '.join(OWNED)}) and cannot be overridden"
                 )
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                errors.append(f"{var} {where}: tag {key!r} must have a string value, not {_kind(value)}")
+                errors.append(f"{var} {where}: tag {key!r} must have a string value, not {value_kind(value)}")
             elif len(str(value)) > 256 or not _tag_text(str(value)):
                 errors.append(
                     f"{var} {where}: tag {key!r} value must be at most 256 letters, digits, spaces and _ . : / = + - @"

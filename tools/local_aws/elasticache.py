@@ -459,8 +459,7 @@ class ReplicationGroups:
             backend.local_final_snapshots[final] = rg["id"]
         _must_be_available(rg)
         backend.tagging_service.delete_all_tags_for_resource(rg["arn"])
-        LATENCY.start(KIND, rg["id"], "delete")
-        if LATENCY.busy(KIND, rg["id"]):
+        if LATENCY.start(KIND, rg["id"], "delete"):
             rg["status"] = "deleting"  # listed as deleting until the model lets it go
         else:
             del backend.local_rgs[rg["id"]]

@@ -65,11 +65,14 @@ class LatencyModel:
         with self._lock:
             self._until.clear()
 
-    def start(self, kind: str, key: str, action: str) -> None:
-        """``kind`` ``key`` begins ``action`` now (a no-op when the model is off)."""
+    def start(self, kind: str, key: str, action: str) -> bool:
+        """``kind`` ``key`` begins ``action`` now; whether it is in it (never when the model is off)."""
         with self._lock:
-            if self.scale > 0:
-                self._until[(kind, key)] = (action, time.monotonic() + SECONDS[(kind, action)] * self.scale)
+            if self.scale <= 0:
+                return False
+            until = time.monotonic() + SECONDS[(kind, action)] * self.scale
+            self._until[(kind, key)] = (action, until)
+            return time.monotonic() < until
 
     def busy(self, kind: str, key: str) -> str | None:
         """The action ``kind`` ``key`` is still in, or None once it is done."""

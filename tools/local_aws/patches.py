@@ -160,8 +160,7 @@ def _latency() -> None:
 
     def create_db_instance(self, db_kwargs):
         instance = create_instance(self, db_kwargs)
-        MODEL.start("rds-instance", instance.db_instance_identifier, "create")
-        if MODEL.busy("rds-instance", instance.db_instance_identifier):
+        if MODEL.start("rds-instance", instance.db_instance_identifier, "create"):
             instance.status = "creating"
         return instance
 
@@ -200,8 +199,7 @@ def _latency() -> None:
 
     def delete_db_instance(self, db_instance_identifier, *args, **kwargs):
         instance = delete_instance(self, db_instance_identifier, *args, **kwargs)
-        MODEL.start("rds-instance", db_instance_identifier, "delete")
-        if MODEL.busy("rds-instance", db_instance_identifier):
+        if MODEL.start("rds-instance", db_instance_identifier, "delete"):
             self.databases[db_instance_identifier] = instance  # listed, "deleting", until its time is up
         return instance
 
@@ -222,8 +220,7 @@ def _latency() -> None:
             cluster = delete_cluster(self, cluster_identifier, *args, **kwargs)
         finally:
             self.databases.update(leaving)
-        MODEL.start("rds-cluster", cluster_identifier, "delete")
-        if MODEL.busy("rds-cluster", cluster_identifier) or leaving:
+        if MODEL.start("rds-cluster", cluster_identifier, "delete") or leaving:
             cluster.status = "deleting"
             self.clusters[cluster_identifier] = cluster
         return cluster
@@ -234,8 +231,7 @@ def _latency() -> None:
 
     def create_nat_gateway(self, *args, **kwargs):
         nat = create_nat(self, *args, **kwargs)
-        MODEL.start("nat-gateway", nat.id, "create")
-        if MODEL.busy("nat-gateway", nat.id):
+        if MODEL.start("nat-gateway", nat.id, "create"):
             nat.state = "pending"
         return nat
 
@@ -255,8 +251,7 @@ def _latency() -> None:
 
     def delete_nat_gateway(self, nat_gateway_id):
         nat = delete_nat(self, nat_gateway_id)
-        MODEL.start("nat-gateway", nat.id, "delete")
-        if MODEL.busy("nat-gateway", nat.id):
+        if MODEL.start("nat-gateway", nat.id, "delete"):
             nat.state = "deleting"
         return nat
 
