@@ -19,6 +19,8 @@ from moto.elasticache.exceptions import (
     InvalidParameterValueException,
     ReplicationGroupAlreadyExists,
     ReplicationGroupNotFound,
+    SnapshotAlreadyExists,
+    SnapshotNotFound,
 )
 
 from .latency import MODEL as LATENCY
@@ -454,10 +456,23 @@ class ReplicationGroups:
     def delete(cls, response):
         backend, rg = cls._get(response)
         final = response._get_param("FinalSnapshotIdentifier")
-        if final:
-            backend.local_final_snapshots = getattr(backend, "local_final_snapshots", {})
-            backend.local_final_snapshots[final] = rg["id"]
         _must_be_available(rg)
+        if final:
+            snapshots = cls._snapshots(backend)
+            if final in snapshots:
+                raise SnapshotAlreadyExists(final)
+            # A final snapshot outlives its group, encrypted with the group's key, as on AWS.
+            snapshots[final] = {
+                "SnapshotName": final,
+                "ReplicationGroupId": rg["id"],
+                "SnapshotStatus": "available",
+                "SnapshotSource": "manual",
+                "Engine": "redis",
+                "CacheNodeType": rg["node_type"],
+                "NumNodeGroups": rg["shards"] or 1,
+                "KmsKeyId": rg.get("kms_key_id"),
+                "ARN": f"arn:aws:elasticache:{backend.region_name}:{backend.account_id}:snapshot:{final}",
+            }
         backend.tagging_service.delete_all_tags_for_resource(rg["arn"])
         if LATENCY.start(KIND, rg["id"], "delete"):
             rg["status"] = "deleting"  # listed as deleting until the model lets it go
@@ -466,6 +481,35 @@ class ReplicationGroups:
         view = cls._view(rg)
         view["Status"] = "deleting"
         return ActionResult({"ReplicationGroup": view})
+
+    @staticmethod
+    def _snapshots(backend) -> dict:
+        if not hasattr(backend, "local_final_snapshots"):
+            backend.local_final_snapshots = {}
+        return backend.local_final_snapshots
+
+    @classmethod
+    def describe_snapshots(cls, response):
+        backend = cls._backend(response)
+        name = response._get_param("SnapshotName")
+        group = response._get_param("ReplicationGroupId")
+        found = [
+            snap
+            for snap in cls._snapshots(backend).values()
+            if (not name or snap["SnapshotName"] == name) and (not group or snap["ReplicationGroupId"] == group)
+        ]
+        if name and not found:
+            raise SnapshotNotFound(name)
+        return ActionResult({"Snapshots": found})
+
+    @classmethod
+    def delete_snapshot(cls, response):
+        backend = cls._backend(response)
+        name = response._get_param("SnapshotName")
+        snap = cls._snapshots(backend).pop(name, None)
+        if snap is None:
+            raise SnapshotNotFound(name)
+        return ActionResult({"Snapshot": dict(snap, SnapshotStatus="deleting")})
 
     @classmethod
     def describe_cache_clusters(cls, response, original):
@@ -611,6 +655,8 @@ def apply() -> None:
         "decrease_replica_count": ReplicationGroups.decrease_replicas,
         "modify_replication_group_shard_configuration": ReplicationGroups.shards,
         "delete_replication_group": ReplicationGroups.delete,
+        "describe_snapshots": ReplicationGroups.describe_snapshots,
+        "delete_snapshot": ReplicationGroups.delete_snapshot,
         "create_cache_parameter_group": ParameterGroups.create,
         "describe_cache_parameter_groups": ParameterGroups.describe,
         "modify_cache_parameter_group": ParameterGroups.modify,

@@ -98,9 +98,10 @@ def apply() -> None:
 
     CloudTrailResponse.describe_trails = describe_listed
 
-    from . import elasticache
+    from . import elasticache, logs
 
     elasticache.apply()
+    logs.apply()
     _latency()
     aurora_parameter_defaults()
     performance_insights()
