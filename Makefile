@@ -9,7 +9,7 @@ export LOCAL_AWS_PORT
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv demo local-aws test lint unit molecule check-mode bench ee-context ee clean
+.PHONY: help venv demo local-aws test test-fast test-environments test-full lint unit unit-fast molecule check-mode bench bench-environments ee-context ee clean
 
 help:  ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -39,16 +39,29 @@ lint: $(VENV)/.dev-installed  ## ruff and ansible-lint (production profile)
 	$(BIN)/ruff format --check .
 	$(BIN)/ansible-lint --nocolor -q
 
-unit: $(VENV)/.dev-installed  ## pytest: modules, local AWS, filters, bad inputs, playbooks end to end
-	$(BIN)/python -m pytest -q -n 2
+unit: $(VENV)/.dev-installed  ## pytest: modules, local AWS, filters, bad inputs, playbooks on inventories/local
+	$(BIN)/python -m pytest -q -n 2 -m "not environments"
+
+unit-fast: $(VENV)/.dev-installed  ## pytest without any playbook run: filters, modules and the local AWS (a few minutes)
+	$(BIN)/python -m pytest -q -n 2 -m "not playbook"
 
 molecule: $(VENV)/.dev-installed  ## Every molecule scenario against the local AWS
 	$(BIN)/molecule test --all
 
-test: lint unit molecule  ## Everything CI runs
+test: lint unit molecule  ## The default tier: lint, pytest on inventories/local, every molecule scenario (<= 25 min)
+
+test-fast: lint unit-fast  ## The fast tier: lint, filters, modules and the local AWS
+
+test-environments: $(VENV)/.dev-installed  ## The environment tier: dev, staging and prod converged, re-run, planned, torn down
+	$(BIN)/python -m pytest -q -n 2 -m environments
+
+test-full: test test-environments  ## Everything: the default tier, then the environment tier (what CI runs)
 
 bench: $(VENV)/.local-installed  ## The figures (benchmarks/figures.py): no-op re-run, converge and teardown against the critical path, API calls
 	$(BIN)/python benchmarks/figures.py --json-out benchmarks/figures.json
+
+bench-environments: $(VENV)/.local-installed  ## Per shipped environment: converge, re-run, teardown times, invocations, writes
+	$(BIN)/python benchmarks/environments.py
 
 ee-context: $(VENV)/.dev-installed  ## The execution environment's build context in build/ee-context (ansible-builder create)
 	rm -rf build/collection build/ee-context

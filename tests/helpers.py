@@ -55,7 +55,7 @@ def ansible_env(port: int, **extra) -> dict:
     return env
 
 
-def run_playbook(port: int, playbook: str, inventory: str = "local", *args: str, timeout: int = 600):
+def run_playbook(port: int, playbook: str, inventory: str = "local", *args: str, timeout: int = 1800):
     """ansible-playbook from the repo root against the local AWS; returns the CompletedProcess."""
     cmd = [str(Path(sys.executable).parent / "ansible-playbook"), playbook, "-i", f"inventories/{inventory}", *args]
     return subprocess.run(

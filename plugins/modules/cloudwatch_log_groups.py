@@ -5,12 +5,12 @@
 DOCUMENTATION = r"""
 ---
 module: cloudwatch_log_groups
-short_description: Reconcile a list of CloudWatch Logs log groups (retention, KMS key, tags) without ever deleting one it failed to configure
+short_description: CloudWatch Logs log groups (retention, KMS key, tags), never deleted on a failure
 version_added: 1.1.0
 description:
   - Creates the log groups listed, and brings each one's retention, KMS key and tags to what is asked,
     in place, with one call per setting that differs. A group that exists keeps its log events whatever
-    else happens: a setting AWS refuses fails the task and leaves the group as it was.
+    else happens; a setting AWS refuses fails the task and leaves the group as it was.
   - Replaces M(amazon.aws.cloudwatchlogs_log_group) in the roles. That module checks the retention
     against a list of its own that lacks values CloudWatch Logs accepts (C(1096), C(2192), C(2557),
     C(2922), C(3288)); on such a value it deletes the group it was asked to configure, then fails.
@@ -144,7 +144,7 @@ def group_arn(group: dict) -> str:
 def describe(client, names: list) -> dict:
     """The listed groups that exist, by name: one listing under the names' common prefix when they
     share a meaningful one (a role's groups do), otherwise one listing per name."""
-    common = os.path.commonprefix(names)
+    common = os.path.commonprefix(names)  # noqa: RUF071 - DescribeLogGroups takes a character prefix
     prefixes = [common] if len(common) > 1 and len(names) > 1 else sorted(set(names))
     found = {}
     for prefix in prefixes:

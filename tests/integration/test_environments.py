@@ -69,7 +69,10 @@ def check_prod(aws):
     check_network(aws, "prod", nat_gateways=3)
     elb = aws.client("elbv2")
     lb = elb.describe_load_balancers(Names=["trading-prod"])["LoadBalancers"][0]
-    attributes = {a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]}
+    attributes = {
+        a["Key"]: a["Value"]
+        for a in elb.describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]
+    }
     assert attributes["deletion_protection.enabled"] == "true"
     acl = aws.client("wafv2").get_web_acl_for_resource(ResourceArn=lb["LoadBalancerArn"])["WebACL"]
     assert acl["Name"].startswith("trading-prod")
@@ -81,9 +84,9 @@ def check_prod(aws):
     assert len([m for m in members if not m["IsClusterWriter"]]) == 2  # data_tier_aurora_reader_count: 2
     zones = {i["AvailabilityZone"] for i in rds.describe_db_instances()["DBInstances"]}
     assert len(zones) == 3
-    target = aws.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="rds")[
-        "ScalableTargets"
-    ][0]
+    target = aws.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="rds")["ScalableTargets"][
+        0
+    ]
     assert (target["ResourceId"], target["MinCapacity"], target["MaxCapacity"]) == ("cluster:trading-prod-aurora", 2, 6)
     redis = aws.client("elasticache").describe_replication_groups(ReplicationGroupId="trading-prod-redis")[
         "ReplicationGroups"
@@ -147,7 +150,10 @@ def test_a_shipped_environment_converges_re_runs_clean_plans_clean_and_tears_dow
 
     aws.clear_calls()
     assert expect_ok(run_playbook(aws.port, "site.yml", env, *extra))["changed"] == 0
-    assert {(w["service"], w["operation"]) for w in aws.writes()} == {("dynamodb", "PutItem"), ("dynamodb", "DeleteItem")}
+    assert {(w["service"], w["operation"]) for w in aws.writes()} == {
+        ("dynamodb", "PutItem"),
+        ("dynamodb", "DeleteItem"),
+    }
 
     with tempfile.TemporaryDirectory() as where:
         aws.clear_calls()
@@ -164,7 +170,9 @@ def test_a_shipped_environment_converges_re_runs_clean_plans_clean_and_tears_dow
         # The audit history in the compliance bucket, and the final snapshots with their key, outlive
         # a prod teardown; deletion protection is lifted by the teardown itself.
         s3 = aws.client("s3")
-        bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if "compliance" in b["Name"] or "config" in b["Name"])
+        bucket = next(
+            b["Name"] for b in s3.list_buckets()["Buckets"] if "compliance" in b["Name"] or "config" in b["Name"]
+        )
         # Config's delivery, as the service would make it: the bucket policy admits only Config and
         # CloudTrail over TLS, so it is set aside for the write and put back as it was.
         policy = s3.get_bucket_policy(Bucket=bucket)["Policy"]

@@ -115,7 +115,10 @@ def test_check_mode_writes_nothing_and_reports_what_it_would_do(aws, run):
     aws.clear_calls()
     planned = run([{"name": "/trading/test/audit", "retention_days": 2557, "kms_key_id": key}], check_mode=True)
     assert planned["changed"] is True and planned["log_groups"][0]["arn"] is None
-    assert planned["actions"] == ["create log group /trading/test/audit", "set retention of /trading/test/audit to 2557 days"]
+    assert planned["actions"] == [
+        "create log group /trading/test/audit",
+        "set retention of /trading/test/audit to 2557 days",
+    ]
     assert aws.writes() == []
     run([{"name": "/trading/test/audit", "retention_days": 365}])
     aws.clear_calls()

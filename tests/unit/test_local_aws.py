@@ -27,6 +27,29 @@ def test_reset_forgets_resources(aws):
     assert vpc_id not in [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
 
 
+def test_reset_forgets_every_service_and_gives_fresh_backends(aws):
+    """The reset drops moto's backends rather than rebuilding them: what comes after is a new account,
+    default VPC and AWS managed policies included, in every region used before."""
+    for region in ("us-east-1", "eu-west-1"):
+        aws.client("ec2", region).create_vpc(CidrBlock="10.1.0.0/16")
+        aws.client("logs", region).create_log_group(logGroupName="/trading/test/x")
+    aws.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+    aws.client("s3").create_bucket(Bucket="trading-test-reset")
+    aws.client("sqs").create_queue(QueueName="q")
+    aws.reset()
+    for region in ("us-east-1", "eu-west-1"):
+        vpcs = aws.client("ec2", region).describe_vpcs()["Vpcs"]
+        assert [v["IsDefault"] for v in vpcs] == [True]  # only the default VPC of a fresh region
+        assert aws.client("logs", region).describe_log_groups()["logGroups"] == []
+    iam = aws.client("iam")
+    assert iam.list_roles()["Roles"] == []
+    assert iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy")["Policy"]
+    assert aws.client("s3").list_buckets()["Buckets"] == []
+    assert aws.client("sqs").list_queues().get("QueueUrls", []) == []
+    assert aws.calls()["total"] == 8  # counts zeroed by the reset: only the reads above
+    aws.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")  # the name is free again
+
+
 @pytest.mark.parametrize(
     ("method", "path", "service", "operation", "params"),
     [

@@ -69,9 +69,17 @@ class LocalAWS:
         }
 
     def reset(self) -> None:
-        from moto.moto_api import _internal
+        """Forget every resource. moto's own reset re-creates each backend in place and then drops it
+        (seconds for a converged platform, more on a busy machine); dropping them is enough, as the
+        next request creates a fresh backend for its account and region."""
+        from moto.core.base_backend import BackendDict, backend_lock
+        from moto.core.model_instances import reset_model_data
 
-        _internal.moto_api_backend.reset()
+        with backend_lock:
+            for backends in list(BackendDict._instances):
+                backends.clear()
+            BackendDict._instances.clear()
+        reset_model_data()
         for ext in self.extensions:
             ext.reset()
         self.faults.configure({})

@@ -32,20 +32,25 @@ def client_env(port: int) -> dict:
     return dict(CLIENT_ENV, AWS_ENDPOINT_URL=f"http://{HOST}:{port}")
 
 
-def admin(port: int, what: str, method: str = "GET", timeout: float = 5.0, body: dict | None = None) -> dict:
+# Admin calls are quick, but a machine running two test suites (load average ~9) can stall one for
+# many seconds: a generous timeout keeps a busy machine's tests from erroring.
+ADMIN_TIMEOUT = 120.0
+
+
+def admin(port: int, what: str, method: str = "GET", timeout: float = ADMIN_TIMEOUT, body: dict | None = None) -> dict:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(f"http://{HOST}:{port}/_local_aws/{what}", method=method, data=data)
     with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback only
         return json.loads(resp.read())
 
 
-def wait_healthy(port: int, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+def wait_healthy(port: int, timeout: float = 180.0, proc: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"local AWS exited with code {proc.returncode} before it was ready")
         try:
-            if admin(port, "health", timeout=1.0).get("status") == "ok":
+            if admin(port, "health", timeout=5.0).get("status") == "ok":
                 return
         except OSError:
             time.sleep(0.1)
