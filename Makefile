@@ -45,8 +45,11 @@ unit: $(VENV)/.dev-installed  ## pytest: modules, local AWS, filters, bad inputs
 unit-fast: $(VENV)/.dev-installed  ## pytest without any playbook run: filters, modules and the local AWS (a few minutes)
 	$(BIN)/python -m pytest -q -n 2 -m "not playbook"
 
+# One free port for the scenarios (run one after the other), so that a second suite beside this one
+# (another clone, CI) never meets this one's local AWS.
 molecule: $(VENV)/.dev-installed  ## Every molecule scenario against the local AWS
-	$(BIN)/molecule test --all
+	TRADING_MOLECULE_PORT=$$($(BIN)/python -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])") \
+	  $(BIN)/molecule test --all
 
 test: lint unit molecule  ## The default tier: lint, pytest on inventories/local, every molecule scenario (<= 25 min)
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,32 +27,13 @@ from ansible_collections.ninetynine.trading_infra.plugins.modules.acm_self_signe
     generate,
 )
 
-from benchmarks.figures import failures, invocations  # noqa: E402
+from benchmarks.figures import invocations, run_playbook  # noqa: E402
 from tools.local_aws import server  # noqa: E402
 
 
 def playbook(port: int, path: str, env: str, *extra: str) -> tuple[float, dict]:
-    environ = dict(
-        os.environ,
-        **server.client_env(port),
-        LOCAL_AWS_PORT=str(port),
-        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-    )
-    environ.pop("ANSIBLE_CALLBACKS_ENABLED", None)
-    start = time.perf_counter()
-    proc = subprocess.run(  # noqa: S603
-        [str(Path(sys.executable).parent / "ansible-playbook"), path, "-i", f"inventories/{env}", *extra],
-        cwd=REPO,
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"{env}: {path} failed:\n{failures(proc.stdout)}\n{proc.stderr[-3000:]}")
-    return wall, json.loads(proc.stdout)
+    """The inventories other than local name no endpoint: the local AWS's comes from the environment."""
+    return run_playbook(port, path, env, *extra, **server.client_env(port))
 
 
 def one_environment(env: str) -> dict:

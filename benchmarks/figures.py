@@ -101,17 +101,19 @@ def in_turn(graph: dict, counts: dict) -> float:
     return float(sum(SECONDS[key] * counts.get(node, 1) for node, (key, _) in graph.items()))
 
 
-def run_playbook(port: int, playbook: str) -> tuple[float, dict]:
+def run_playbook(port: int, playbook: str, inventory: str = "local", *extra: str, **env_extra) -> tuple[float, dict]:
+    """Wall time and the JSON callback's report of one run; exits with the failed tasks if it fails."""
     env = dict(
         os.environ,
         LOCAL_AWS_PORT=str(port),
         ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
         ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+        **env_extra,
     )
     env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     start = time.perf_counter()
     proc = subprocess.run(  # noqa: S603
-        [str(Path(sys.executable).parent / "ansible-playbook"), playbook, "-i", "inventories/local"],
+        [str(Path(sys.executable).parent / "ansible-playbook"), playbook, "-i", f"inventories/{inventory}", *extra],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -120,7 +122,7 @@ def run_playbook(port: int, playbook: str) -> tuple[float, dict]:
     )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
-        sys.exit(f"{playbook} failed:\n{failures(proc.stdout)}\n{proc.stderr[-3000:]}")
+        sys.exit(f"{inventory}: {playbook} failed:\n{failures(proc.stdout)}\n{proc.stderr[-3000:]}")
     return wall, json.loads(proc.stdout)
 
 

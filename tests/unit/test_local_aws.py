@@ -35,6 +35,7 @@ def test_reset_forgets_every_service_and_gives_fresh_backends(aws):
         aws.client("logs", region).create_log_group(logGroupName="/trading/test/x")
     aws.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")
     aws.client("s3").create_bucket(Bucket="trading-test-reset")
+    aws.client("s3").put_object(Bucket="trading-test-reset", Key="k", Body=b"x")
     aws.client("sqs").create_queue(QueueName="q")
     aws.reset()
     for region in ("us-east-1", "eu-west-1"):
@@ -47,7 +48,9 @@ def test_reset_forgets_every_service_and_gives_fresh_backends(aws):
     assert aws.client("s3").list_buckets()["Buckets"] == []
     assert aws.client("sqs").list_queues().get("QueueUrls", []) == []
     assert aws.calls()["total"] == 8  # counts zeroed by the reset: only the reads above
-    aws.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")  # the name is free again
+    # The names are free again (S3's are account-wide: its reset frees them).
+    aws.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+    aws.client("s3").create_bucket(Bucket="trading-test-reset")
 
 
 @pytest.mark.parametrize(

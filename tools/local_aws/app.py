@@ -69,14 +69,20 @@ class LocalAWS:
         }
 
     def reset(self) -> None:
-        """Forget every resource. moto's own reset re-creates each backend in place and then drops it
+        """Forget every resource. moto's own reset re-creates every backend in place and then drops it
         (seconds for a converged platform, more on a busy machine); dropping them is enough, as the
-        next request creates a fresh backend for its account and region."""
-        from moto.core.base_backend import BackendDict, backend_lock
+        next request creates a fresh backend for its account and region. Only the backends with a
+        clean-up of their own (S3 closes its files and frees the bucket names it registered
+        account-wide) are reset first."""
+        from moto.core.base_backend import BackendDict, BaseBackend, backend_lock
         from moto.core.model_instances import reset_model_data
 
         with backend_lock:
             for backends in list(BackendDict._instances):
+                for account in backends.values():
+                    for backend in list(account.values()):
+                        if type(backend).reset is not BaseBackend.reset:
+                            backend.reset()
                 backends.clear()
             BackendDict._instances.clear()
         reset_model_data()
