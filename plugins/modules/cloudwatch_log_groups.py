@@ -164,13 +164,12 @@ def state_of(group: dict | None, tags: dict) -> dict:
     }
 
 
-def reconcile(client, plan, spec: dict, group: dict | None, tags: dict | None, purge_tags: bool) -> dict:
+def reconcile(client, plan, spec: dict, group: dict | None, tags: dict | None, purge_tags: bool) -> tuple:
     """Bring one group to ``spec``; returns its state before, and after the changes (planned in check mode)."""
     name = spec["name"]
     retention = spec.get("retention_days") or None
     key = spec.get("kms_key_id")
     wanted_key = (key or None) if key is not None else (group or {}).get("kmsKeyId")
-    current_tags = {}
     arn = group_arn(group) if group else None
     if group is None:
         create = {"logGroupName": name}
