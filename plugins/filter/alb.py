@@ -8,6 +8,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tier import is_production
+
 NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$")
 TG_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 HOST_RE = re.compile(r"^(\*\.)?([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
@@ -107,7 +109,7 @@ def alb_validation_errors(v):
             )
         elif match and match.group("region") != region:
             err("alb_certificate_arn", f"{arn} is in region {match.group('region')}, the load balancer in {region}")
-    elif env == "prod":
+    elif is_production(v):
         err(
             "alb_certificate_arn",
             "is empty; prod must name a real certificate (a self-signed one is for non-production environments only)",
@@ -123,7 +125,7 @@ def alb_validation_errors(v):
     idle = _int(v.get("alb_idle_timeout"))
     if idle is None or not 1 <= idle <= 4000:
         err("alb_idle_timeout", f"{v.get('alb_idle_timeout')!r} must be 1 to 4000 seconds")
-    if env == "prod" and v.get("alb_deletion_protection") is not True:
+    if is_production(v) and v.get("alb_deletion_protection") is not True:
         err("alb_deletion_protection", "is off; prod must protect its load balancer from deletion")
 
     groups = v.get("alb_target_groups")
@@ -218,7 +220,7 @@ def alb_validation_errors(v):
                 "alb_waf_rate_limit",
                 f"{v.get('alb_waf_rate_limit')!r} must be 100 to 2000000000 requests per 5 minutes",
             )
-    elif env == "prod":
+    elif is_production(v):
         err("alb_waf_enabled", "is false; prod must put a WAF web ACL in front of its load balancer")
     return errors
 

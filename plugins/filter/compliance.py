@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.ninetynine.trading_infra.plugins.filter.network import LOG_RETENTION_DAYS
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tier import is_production
 
 NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}[A-Za-z0-9])?$")
 EMAIL_RE = re.compile(
@@ -508,7 +509,7 @@ def compliance_validation_errors(v):
         ):
             err("compliance_budget_alert_percents", f"{percents!r} must be a list of percentages from 1 to 1000")
 
-    if env == "prod":
+    if is_production(v):
         if not _emails(emails):
             err("compliance_alert_emails", "prod needs at least one address to alert")
         for flag in ("compliance_alarms_enabled", "compliance_config_enabled", "compliance_securityhub_enabled"):

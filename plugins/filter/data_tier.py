@@ -8,6 +8,7 @@ import ipaddress
 import re
 
 from ansible_collections.ninetynine.trading_infra.plugins.filter.network import LOG_RETENTION_DAYS
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tier import is_production
 
 NAME_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,33}$")
 VERSION_RE = re.compile(r"^(\d+)\.(\d+)(\.\d+)?$")
@@ -133,7 +134,7 @@ def data_tier_validation_errors(v):
         if not isinstance(v.get("data_tier_redis_parameters"), dict):
             err("data_tier_redis_parameters", "must be a mapping of parameter name to value")
 
-    if env == "prod":
+    if is_production(v):
         if v.get("data_tier_admin_cidrs"):
             err("data_tier_admin_cidrs", "prod databases take no direct admin access (use a bastion or SSM)")
         if v.get("data_tier_apply_immediately"):

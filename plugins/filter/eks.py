@@ -8,6 +8,7 @@ import ipaddress
 import re
 
 from ansible_collections.ninetynine.trading_infra.plugins.filter.network import LOG_RETENTION_DAYS
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tier import is_production
 
 CLUSTER_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 NODEGROUP_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
@@ -32,7 +33,7 @@ def _int(value):
 def eks_validation_errors(v, supported_versions=()):
     """Every problem with the eks role's inputs, each naming the variable and the environment."""
     env = v.get("trading_env")
-    prod = env == "prod"
+    prod = is_production(v)
     errors = []
 
     def err(var, text):
@@ -257,7 +258,7 @@ def eks_service_account_role(sa, cluster_name):
     """The IRSA role entry of a trading service account: <cluster>-<namespace>[-<name>]."""
     suffix = sa["namespace"] if sa["name"] == sa["namespace"] else f"{sa['namespace']}-{sa['name']}"
     return {
-        "name": f"{cluster_name}-{suffix}"[:64],
+        "name": f"{cluster_name}-{suffix}",
         "namespace": sa["namespace"],
         "service_account": sa["name"],
         "managed_policies": list(sa.get("managed_policies", [])),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tier import is_production
+
 TIERS = ("public", "private", "data")
 NAT_MODES = ("none", "single", "per_az")
 FLOW_LOG_DESTINATIONS = ("cloud-watch-logs", "s3")
@@ -137,7 +139,7 @@ def network_validation_errors(v):
     nat_mode = v.get("network_nat_mode")
     if nat_mode not in NAT_MODES:
         err("network_nat_mode", f"{nat_mode!r} must be one of {', '.join(NAT_MODES)}")
-    elif env == "prod" and nat_mode != "per_az":
+    elif is_production(v) and nat_mode != "per_az":
         err(
             "network_nat_mode",
             f"is {nat_mode!r}; prod must use per_az so that losing one zone does not cut the others off the internet",
@@ -191,7 +193,7 @@ def network_validation_errors(v):
                 "network_flow_logs_retention_days",
                 f"{retention!r} is not a retention CloudWatch Logs accepts ({', '.join(map(str, LOG_RETENTION_DAYS))})",
             )
-    elif env == "prod":
+    elif is_production(v):
         err("network_flow_logs_enabled", "is false; prod must keep VPC flow logs on")
     return errors
 

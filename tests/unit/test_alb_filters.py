@@ -23,6 +23,7 @@ GROUPS = [
 def good(**overrides):
     v = {
         "trading_env": "dev",
+        "trading_tier": "non-production",
         "trading_aws_region": "us-east-1",
         "alb_name": "trading-dev",
         "alb_ingress_cidrs": ["0.0.0.0/0"],

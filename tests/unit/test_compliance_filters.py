@@ -149,6 +149,7 @@ def test_conformance_pack_template_holds_every_rule_with_string_parameters():
 def good(**overrides):
     v = {
         "trading_env": "dev",
+        "trading_tier": "non-production",
         "compliance_name": "trading-dev",
         "compliance_alert_emails": ["oncall@example.com"],
         "compliance_log_groups": [{"name": "application"}, {"name": "audit", "retention_days": 2557}],

@@ -7,6 +7,7 @@ from ansible_collections.ninetynine.trading_infra.plugins.filter.data_tier impor
 def good(**overrides):
     v = {
         "trading_env": "dev",
+        "trading_tier": "non-production",
         "data_tier_name": "trading-dev",
         "data_tier_wait": True,
         "data_tier_wait_timeout": 3600,

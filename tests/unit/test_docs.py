@@ -12,7 +12,13 @@ import yaml
 from tests.helpers import REPO
 
 ANSIBLE_DOC = str(Path(sys.executable).parent / "ansible-doc")
-MODULES = sorted(p.stem for p in (REPO / "plugins" / "modules").glob("*.py") if not p.stem.startswith("_"))
+# Modules whose work an action plugin of the same name does on the controller: documentation only, no AWS.
+CONTROLLER_ACTIONS = sorted(p.stem for p in (REPO / "plugins" / "action").glob("*.py") if not p.stem.startswith("_"))
+MODULES = sorted(
+    p.stem
+    for p in (REPO / "plugins" / "modules").glob("*.py")
+    if not p.stem.startswith("_") and p.stem not in CONTROLLER_ACTIONS
+)
 
 
 def ansible_doc(*args):
@@ -65,6 +71,14 @@ def test_module_argument_spec_matches_its_documentation(name, monkeypatch):
         module.main()
     accepted = set(captured)
     assert accepted and accepted <= documented
+
+
+@pytest.mark.parametrize("name", CONTROLLER_ACTIONS)
+def test_controller_action_documentation_renders(name):
+    doc = json.loads(ansible_doc("--json", "-t", "module", f"ninetynine.trading_infra.{name}"))
+    entry = doc[f"ninetynine.trading_infra.{name}"]
+    assert all(opt.get("description") for opt in entry["doc"]["options"].values())
+    assert yaml.safe_load(entry["examples"]) and entry["return"]
 
 
 def test_role_argument_specs_render():

@@ -19,6 +19,7 @@ GENERAL = {"name": "general", "instance_types": ["m6i.large"], "min_size": 1, "m
 def good(**overrides):
     v = {
         "trading_env": "dev",
+        "trading_tier": "non-production",
         "eks_cluster_name": "trading-dev",
         "eks_cluster_version": "1.32",
         "eks_wait": True,

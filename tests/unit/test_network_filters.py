@@ -11,6 +11,7 @@ AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
 def good(**overrides):
     v = {
         "trading_env": "dev",
+        "trading_tier": "non-production",
         "trading_aws_region": "us-east-1",
         "network_name": "trading-dev",
         "network_vpc_cidr": "10.0.0.0/16",
