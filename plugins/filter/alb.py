@@ -75,6 +75,26 @@ def alb_target_groups(groups, alb_name, defaults):
     return out
 
 
+def _matcher_problem(matcher) -> str | None:
+    """Why an ALB refuses a health-check matcher, or None.
+
+    ELBv2's Matcher.HttpCode: "For Application Load Balancers, you can specify values between 200
+    and 499 ... multiple values (for example, "200,202") or a range of values (for example, "200-299")".
+    """
+    if not isinstance(matcher, str) or not matcher:
+        return "must be HTTP codes such as 200, 200-399 or 200,302"
+    for part in matcher.split(","):
+        bounds = part.split("-")
+        if len(bounds) > 2 or not all(b.isdigit() for b in bounds):
+            return "must be HTTP codes such as 200, 200-399 or 200,302"
+        codes = [int(b) for b in bounds]
+        if any(not 200 <= c <= 499 for c in codes):
+            return "must stay within 200-499, the codes an application load balancer can match"
+        if len(codes) == 2 and codes[0] >= codes[1]:
+            return f"has the range {part}, which must go up"
+    return None
+
+
 def alb_validation_errors(v):
     """Every problem with the alb role's inputs, each naming the variable and the environment."""
     env = v.get("trading_env")
@@ -170,6 +190,12 @@ def alb_validation_errors(v):
             value = _int(tg.get(key))
             if value is None or not 2 <= value <= 10:
                 err(where, f"{key} {tg.get(key)!r} must be 2 to 10")
+        matcher_problem = _matcher_problem(tg.get("matcher"))
+        if matcher_problem:
+            err(where, f"matcher {tg.get('matcher')!r} {matcher_problem}")
+        delay = _int(tg.get("deregistration_delay"))
+        if delay is None or not 0 <= delay <= 3600:
+            err(where, f"deregistration_delay {tg.get('deregistration_delay')!r} must be 0 to 3600 seconds")
         paths = tg.get("paths") or []
         if isinstance(paths, list) and len(paths) > 5:
             err(where, f"paths lists {len(paths)} patterns; a listener rule takes at most 5")

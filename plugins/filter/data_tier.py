@@ -24,6 +24,42 @@ AURORA_LOG_EXPORTS = ("postgresql",)
 MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
 
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEK = 7 * 24 * 60
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def daily_span(window: str) -> tuple[int, int]:
+    """(start minute of the day, length in minutes) of an hh24:mi-hh24:mi window (it may cross midnight)."""
+    start, end = (_minutes(part) for part in window.split("-"))
+    return start, (end - start) % (24 * 60)
+
+
+def weekly_span(window: str) -> tuple[int, int]:
+    """(start minute of the week, length in minutes) of a ddd:hh24:mi-ddd:hh24:mi window."""
+    points = []
+    for part in window.split("-"):
+        day, rest = part[:3], part[4:]
+        points.append(DAYS.index(day) * 24 * 60 + _minutes(rest))
+    return points[0], (points[1] - points[0]) % WEEK
+
+
+def windows_overlap(daily: str, weekly: str) -> bool:
+    """Whether a daily window meets a weekly one on any day of the week."""
+    start, length = daily_span(daily)
+    w_start, w_length = weekly_span(weekly)
+    for day in range(7):
+        d_start = day * 24 * 60 + start
+        # Two spans on a circle of WEEK minutes meet when either starts inside the other.
+        if (d_start - w_start) % WEEK < w_length or (w_start - d_start) % WEEK < length:
+            return True
+    return False
+
+
 def _int(value):
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -48,10 +84,21 @@ def data_tier_validation_errors(v):
             return None
         return value
 
-    def window(var, pattern, example):
+    def window(var, pattern, example, minimum, service):
+        """The window's form and length (each service's minimum); the window, or None."""
         value = v.get(var)
         if not isinstance(value, str) or not pattern.match(value):
             err(var, f"{value!r} must look like {example} (UTC)")
+            return None
+        length = (weekly_span if pattern is WEEKLY_WINDOW_RE else daily_span)(value)[1]
+        if length < minimum:
+            err(var, f"{value} is {length} minutes; {service} needs a window of at least {minimum}")
+            return None
+        return value
+
+    def apart(daily_var, daily, weekly_var, weekly, service):
+        if daily and weekly and windows_overlap(daily, weekly):
+            err(daily_var, f"{daily} meets {weekly_var} {weekly}; {service} refuses windows that overlap")
 
     name = v.get("data_tier_name")
     if not isinstance(name, str) or not NAME_RE.match(name):
@@ -82,8 +129,13 @@ def data_tier_validation_errors(v):
             err("data_tier_aurora_instance_class", f"{instance_class!r} is not an instance class (db.r7g.large)")
         between("data_tier_aurora_reader_count", 0, 15)
         between("data_tier_aurora_backup_retention_days", 1, 35)
-        window("data_tier_aurora_backup_window", DAILY_WINDOW_RE, "03:00-04:00")
-        window("data_tier_aurora_maintenance_window", WEEKLY_WINDOW_RE, "sun:05:00-sun:06:00")
+        # RDS: both windows at least 30 minutes, and the backup window outside the maintenance window
+        # (CreateDBCluster's PreferredBackupWindow: "Must not conflict with the preferred maintenance window").
+        backup = window("data_tier_aurora_backup_window", DAILY_WINDOW_RE, "03:00-04:00", 30, "Aurora")
+        maintenance = window(
+            "data_tier_aurora_maintenance_window", WEEKLY_WINDOW_RE, "sun:05:00-sun:06:00", 30, "Aurora"
+        )
+        apart("data_tier_aurora_backup_window", backup, "data_tier_aurora_maintenance_window", maintenance, "Aurora")
         for export in v.get("data_tier_aurora_log_exports") or []:
             if export not in AURORA_LOG_EXPORTS:
                 err("data_tier_aurora_log_exports", f"{export!r} is not a log Aurora PostgreSQL exports")
@@ -124,8 +176,19 @@ def data_tier_validation_errors(v):
         if v.get("data_tier_redis_multi_az") and replicas == 0:
             err("data_tier_redis_multi_az", "needs at least one replica (data_tier_redis_replicas)")
         between("data_tier_redis_snapshot_retention_days", 0, 35)
-        window("data_tier_redis_snapshot_window", DAILY_WINDOW_RE, "04:00-05:00")
-        window("data_tier_redis_maintenance_window", WEEKLY_WINDOW_RE, "sun:06:00-sun:07:00")
+        # ElastiCache: "The minimum maintenance window is a 60 minute period" (and the snapshot window's
+        # minimum is 60 minutes too); a snapshot window must not overlap the maintenance window.
+        snapshot = window("data_tier_redis_snapshot_window", DAILY_WINDOW_RE, "04:00-05:00", 60, "ElastiCache")
+        maintenance = window(
+            "data_tier_redis_maintenance_window", WEEKLY_WINDOW_RE, "sun:06:00-sun:07:00", 60, "ElastiCache"
+        )
+        apart(
+            "data_tier_redis_snapshot_window",
+            snapshot,
+            "data_tier_redis_maintenance_window",
+            maintenance,
+            "ElastiCache",
+        )
         if _int(v.get("data_tier_redis_log_retention_days")) not in LOG_RETENTION_DAYS:
             err(
                 "data_tier_redis_log_retention_days",

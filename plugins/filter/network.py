@@ -43,6 +43,11 @@ LOG_RETENTION_DAYS = (
 MAX_AZS = 5
 ENV_RE = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,47}$")
+# CloudWatch Logs takes a key ARN (AssociateKmsKey: "The Amazon Resource Name (ARN) of the KMS key"),
+# of the log group's own region; an alias or a bare key id is refused.
+KMS_KEY_ARN_RE = re.compile(
+    r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
+)
 S3_ARN_RE = re.compile(r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
 REGION_RE = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
@@ -187,6 +192,16 @@ def network_validation_errors(v):
                 f"{v.get('network_flow_logs_s3_bucket_arn')!r} must be an S3 bucket ARN "
                 "(arn:aws:s3:::bucket[/prefix]) when flow logs go to s3",
             )
+        key = v.get("network_flow_logs_kms_key_arn") or ""
+        match = KMS_KEY_ARN_RE.match(str(key)) if key else None
+        if dest == "cloud-watch-logs" and key and not match:
+            err(
+                "network_flow_logs_kms_key_arn",
+                f"{key!r} is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>); CloudWatch Logs "
+                "takes no alias or bare key id",
+            )
+        elif match and region and match.group("region") != region:
+            err("network_flow_logs_kms_key_arn", f"{key} is in {match.group('region')}, the log group in {region}")
         retention = v.get("network_flow_logs_retention_days")
         if dest == "cloud-watch-logs" and retention not in LOG_RETENTION_DAYS:
             err(

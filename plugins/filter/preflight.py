@@ -195,9 +195,46 @@ def platform_validation_errors(v):
     return errors
 
 
+def account_preflight_checks(inputs, addon_versions=None):
+    """What the account preflight asks, from the inputs the roles' contracts checked.
+
+    ``inputs``: role name -> the ``inputs`` its validate_inputs returned (absent when the role's
+    validation did not run); ``addon_versions``: the add-on versions the eks role installs.
+    """
+    network = inputs.get("network") or {}
+    eks = inputs.get("eks") or {}
+    data = inputs.get("data_tier") or {}
+    checks = {
+        "zones": list(network.get("network_azs") or []),
+        "zone_count": int(network.get("network_az_count") or 0),
+        "instance_types": [
+            {"variable": f"eks_nodegroups[{group.get('name')}].instance_types", "types": list(group["instance_types"])}
+            for group in eks.get("eks_nodegroups") or []
+            if group.get("instance_types")
+        ],
+        "aurora": None,
+        "cache": None,
+        "eks_addons": None,
+    }
+    if data and data.get("data_tier_aurora_enabled", True):
+        checks["aurora"] = {
+            "engine_version": data["data_tier_aurora_engine_version"],
+            "instance_class": data["data_tier_aurora_instance_class"],
+        }
+    if data and data.get("data_tier_redis_enabled", True):
+        checks["cache"] = {
+            "engine_version": data["data_tier_redis_engine_version"],
+            "node_type": data["data_tier_redis_node_type"],
+        }
+    if eks and addon_versions:
+        checks["eks_addons"] = {"kubernetes_version": eks["eks_cluster_version"], "versions": dict(addon_versions)}
+    return checks
+
+
 class FilterModule:
     def filters(self):
         return {
+            "account_preflight_checks": account_preflight_checks,
             "derived_name_errors": derived_name_errors,
             "merged_tag_errors": merged_tag_errors,
             "platform_validation_errors": platform_validation_errors,

@@ -1,7 +1,9 @@
-"""Every invalid inventory in tests/bad_inputs is refused by site.yml before any AWS call.
+"""Every invalid inventory in tests/bad_inputs is refused by site.yml before any AWS write.
 
 Each case names the inventory it starts from, the variables it breaks and the error it must
-produce; the local AWS's call counter proves the run made no AWS call at all.
+produce. The local AWS's call counter proves the run made no AWS call at all, or, for a case that
+says ``calls: reads`` (what only the account can refuse, asked by the preflight's last step), no
+write.
 """
 
 import json
@@ -49,7 +51,12 @@ def test_bad_input_is_refused_before_any_aws_call(aws, case, tmp_path):
     fragments = spec["error"] if isinstance(spec["error"], list) else [spec["error"]]
     for fragment in fragments:
         assert " ".join(fragment.split()) in " ".join(output.split()), output[-3000:]
-    assert aws.calls()["total"] == 0, aws.calls()
+    assert "Traceback" not in output and "Error rendering template" not in output, output[-3000:]
+    calls = aws.calls()
+    if spec.get("calls") == "reads":
+        assert calls["writes"] == 0 and calls["reads"] > 0, calls
+    else:
+        assert calls["total"] == 0, calls
 
 
 @pytest.mark.playbook
@@ -58,6 +65,23 @@ def test_every_shipped_inventory_passes_the_preflight(aws, inventory):
     aws.clear_calls()
     result = run_playbook(aws.port, "site.yml", inventory, "--tags", "validate")
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    calls = aws.calls()
+    assert calls["writes"] == 0, calls
+    # The account preflight's questions, all describe calls.
+    asked = {c["operation"] for c in calls["calls"]}
+    assert {"GetCallerIdentity", "DescribeInstanceTypeOfferings", "DescribeOrderableDBInstanceOptions"} <= asked
+
+
+@pytest.mark.playbook
+def test_the_account_preflight_can_be_turned_off(aws):
+    aws.clear_calls()
+    result = run_playbook(aws.port, "site.yml", "dev", "--tags", "validate", "-e", "platform_account_preflight=false")
+    assert result.returncode != 0  # a string where a boolean is expected
+    assert "platform_account_preflight in environment 'dev': is the string 'false'" in result.stdout
+    result = run_playbook(
+        aws.port, "site.yml", "dev", "--tags", "validate", "-e", '{"platform_account_preflight": false}'
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     assert aws.calls()["total"] == 0
 
 
@@ -65,4 +89,6 @@ def test_cases_are_well_formed():
     for case in CASES:
         spec = yaml.safe_load(Path(case).read_text())
         assert {"description", "inventory", "error", "vars"} <= set(spec), case.name
+        assert set(spec) <= {"description", "inventory", "error", "vars", "calls", "category"}, case.name
+        assert spec.get("calls", "none") in ("none", "reads"), case.name
         assert (REPO / "inventories" / spec["inventory"]).is_dir(), case.name
