@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 
 from ansible_collections.ninetynine.trading_infra.plugins.filter.tags import value_kind
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tier import PRODUCTION_LIKE
 
 # The job kinds an environment gets, what each runs and how.
 PLAYBOOKS = {
@@ -136,8 +137,8 @@ def awx_settings_errors(settings):
         approval = spec.get("approval", False)
         if not isinstance(approval, bool):
             errors.append(f"{var}.approval: must be true or false, not {approval!r}")
-        if env == "prod" and approval is not True:
-            errors.append(f"{var}.approval: prod deploys from the release workflow only after an approval")
+        if PRODUCTION_LIKE.search(env) and approval is not True:
+            errors.append(f"{var}.approval: {env} deploys from the release workflow only after an approval")
         timeout = spec.get("approval_timeout", 86400)
         if isinstance(timeout, bool) or not isinstance(timeout, int) or not 0 < timeout <= 7 * 86400:
             errors.append(f"{var}.approval_timeout: {timeout!r} must be seconds, more than 0, at most a week")

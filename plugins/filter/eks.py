@@ -17,7 +17,8 @@ INSTANCE_TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 ROLE_ARN_RE = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$")
 DNS_LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 LABEL_KEY_RE = re.compile(r"^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$")
-LABEL_VALUE_RE = re.compile(r"^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$")
+# Kubernetes' syntax; EKS's model also wants a label value of at least one character (a taint's may be empty).
+LABEL_VALUE_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$")
 TAG_RE = re.compile(r"^[\w .:/=+@-]*$")
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
@@ -187,22 +188,38 @@ def _nodegroups(groups, prod, err):
         if _int(disk) is None or not 20 <= disk <= 16384:
             err(where, f"disk_size {disk!r} must be GiB from 20 to 16384")
         labels = group.get("labels", {})
-        if not isinstance(labels, dict) or any(
-            not isinstance(k, str)
-            or not LABEL_KEY_RE.match(k)
-            or not isinstance(val, str)
-            or not LABEL_VALUE_RE.match(val)
-            for k, val in labels.items()
-        ):
+        if not isinstance(labels, dict):
             err(where, f"labels {labels!r} must map Kubernetes label keys to label values (strings)")
+            labels = {}
+        for key, value in labels.items():
+            if not isinstance(key, str) or not LABEL_KEY_RE.match(key):
+                err(where, f"label key {key!r} is not a Kubernetes label key ([prefix/]name, name of 1-63 characters)")
+            elif not isinstance(value, str) or not LABEL_VALUE_RE.match(value):
+                err(
+                    where,
+                    f"label {key}: value {value!r} must be 1-63 letters, digits and - _ . (alphanumeric at both ends)",
+                )
         taints = group.get("taints", [])
-        if not isinstance(taints, list) or any(
-            not isinstance(t, dict)
-            or not LABEL_KEY_RE.match(str(t.get("key", "")))
-            or t.get("effect") not in TAINT_EFFECTS
-            for t in taints
-        ):
+        if not isinstance(taints, list):
             err(where, f"taints must be a list of {{key, value, effect}} with effect one of {', '.join(TAINT_EFFECTS)}")
+            taints = []
+        if len(taints) > 50:
+            err(where, f"{len(taints)} taints; EKS takes at most 50 on a node group")
+        for taint in taints:
+            if not isinstance(taint, dict):
+                err(where, f"taint {taint!r} must be a mapping of key, value and effect")
+                continue
+            if not LABEL_KEY_RE.match(str(taint.get("key", ""))):
+                err(where, f"taint key {taint.get('key')!r} is not a Kubernetes label key")
+            value = taint.get("value")
+            if value not in (None, "") and (not isinstance(value, str) or not LABEL_VALUE_RE.match(value)):
+                err(where, f"taint {taint.get('key')}: value {value!r} must be at most 63 letters, digits and - _ .")
+            if taint.get("effect") not in TAINT_EFFECTS:
+                err(
+                    where,
+                    f"taint {taint.get('key')}: effect {taint.get('effect')!r} must be one of "
+                    f"{', '.join(TAINT_EFFECTS)}",
+                )
     if prod and on_demand_min < 3:
         err(
             var,

@@ -35,7 +35,7 @@ import re
 from collections.abc import Mapping
 
 from ansible_collections.ninetynine.trading_infra.plugins.filter.network import ENV_RE
-from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tier import TIERS, tier_errors
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tier import TIERS, is_production, tier_errors
 
 ACCOUNT_PLACEHOLDER = "0" * 12  # account ids are always 12 digits: names are measured with one
 
@@ -236,6 +236,7 @@ class FilterModule:
         return {
             "account_preflight_checks": account_preflight_checks,
             "derived_name_errors": derived_name_errors,
+            "is_production_environment": is_production,
             "merged_tag_errors": merged_tag_errors,
             "platform_validation_errors": platform_validation_errors,
         }

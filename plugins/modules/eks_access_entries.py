@@ -188,7 +188,8 @@ class Reconciler:
                     principalArn=arn,
                     kubernetesGroups=groups,
                     type="STANDARD",
-                    tags=self.tags,
+                    # EKS's tags map takes at least one tag: none at all is sent as no map.
+                    **({"tags": self.tags} if self.tags else {}),
                     aws_retry=True,
                 )
                 entry_arn = created["accessEntry"]["accessEntryArn"] if created else None

@@ -206,11 +206,9 @@ def main():
                 "features": features,
                 "tags": p["tags"] or {},
             }
-            request = dict(
-                Enable=p["enabled"],
-                FindingPublishingFrequency=p["finding_publishing_frequency"],
-                Tags=p["tags"] or {},
-            )
+            request = dict(Enable=p["enabled"], FindingPublishingFrequency=p["finding_publishing_frequency"])
+            if p["tags"]:  # GuardDuty's Tags map takes at least one tag: none is sent as no map
+                request["Tags"] = p["tags"]
             if features:
                 request["Features"] = api_features(features)
             created = plan.do("create detector", client.create_detector, aws_retry=True, **request)

@@ -190,7 +190,8 @@ def main():
                 client.enable_security_hub,
                 EnableDefaultStandards=False,
                 ControlFindingGenerator=p["control_finding_generator"],
-                Tags=wanted_tags,
+                # Security Hub's Tags map takes at least one tag: none at all is sent as no map.
+                **({"Tags": wanted_tags} if wanted_tags else {}),
                 aws_retry=True,
             )
             hub = {} if module.check_mode else client.describe_hub(aws_retry=True)

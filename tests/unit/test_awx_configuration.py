@@ -245,8 +245,11 @@ def test_the_awx_playbook_refuses_bad_settings_before_calling_awx(extra, env, me
         ("prod", ["-e", "confirm_teardown=staging"], "run again with -e confirm_teardown=prod"),
         ("dev", ["-e", "confirm_teardown=prod"], "confirm_teardown is 'prod', not the environment's name 'dev'"),
         ("staging", ["-e", "confirm_teardown="], "not the environment's name 'staging'"),
+        # Production whatever it is called: a renamed prod, and a dev the inventory marks production.
+        ("prod", ["-e", "trading_env=production"], "run again with -e confirm_teardown=production"),
+        ("dev", ["-e", '{"trading_tier": "production"}'], "run again with -e confirm_teardown=dev"),
     ],
-    ids=["prod-unconfirmed", "prod-other-name", "dev-named-prod", "staging-empty"],
+    ids=["prod-unconfirmed", "prod-other-name", "dev-named-prod", "staging-empty", "prod-renamed", "dev-production"],
 )
 def test_a_teardown_without_the_environments_name_stops_before_any_aws_call(aws, inventory, extra, message):
     aws.clear_calls()

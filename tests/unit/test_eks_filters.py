@@ -79,7 +79,10 @@ def test_good_inputs_pass():
             "eks_nodegroups[general] in environment 'dev': is listed twice",
         ),
         ({"eks_nodegroups": [dict(GENERAL, min_size="1")]}, "must be whole numbers of nodes"),
-        ({"eks_nodegroups": [dict(GENERAL, taints=[{"key": "a", "effect": "NoSchedule"}])]}, "taints must be a list"),
+        (
+            {"eks_nodegroups": [dict(GENERAL, taints=[{"key": "a", "effect": "NoSchedule"}])]},
+            "taint a: effect 'NoSchedule' must be one of NO_SCHEDULE",
+        ),
         ({"eks_nodegroups": [dict(GENERAL, name="bad name")]}, "name 'bad name' must be 1-40"),
         (
             {"eks_service_accounts": [{"namespace": "Ledger", "name": "ledger"}]},

@@ -14,6 +14,8 @@ The layer
       GET    /_local_aws/latency  -> the latency model: scale, seconds per resource and action
       POST   /_local_aws/latency  -> {"scale": 0.02}: slow resources stay transitional scale x their AWS time
       DELETE /_local_aws/latency  -> every resource ready at once again (the default)
+  * refuses, as AWS does, input that breaks the operation's service model (pattern, enum, max
+    length and range: see ``validation.py``); LOCAL_AWS_VALIDATION=off turns that off.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 from werkzeug.datastructures import EnvironHeaders
 
-from . import operations, patches
+from . import operations, patches, validation
 from .extensions import ALL_EXTENSIONS
 from .extensions.base import Request
 from .faults import FaultInjector, error_response
@@ -113,6 +115,11 @@ class LocalAWS:
             environ.get("REQUEST_METHOD", "GET"), raw_path, headers, body, environ.get("QUERY_STRING", "")
         )
         self.record(service, operation)
+        refusal = validation.check(service, operation, region, params, headers, body, environ.get("QUERY_STRING", ""))
+        if refusal is not None:
+            status, refusal_headers, data = validation.response(service, refusal)
+            start_response(status, refusal_headers)
+            return [data]
 
         fault = self.faults.pick(service)
         if fault is not None:

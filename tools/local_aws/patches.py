@@ -98,9 +98,10 @@ def apply() -> None:
 
     CloudTrailResponse.describe_trails = describe_listed
 
-    from . import elasticache, logs
+    from . import elasticache, logs, rules
 
     elasticache.apply()
+    rules.apply()  # AWS's service rules (rules.py), on top of elasticache.py's operations
     logs.apply()
     _latency()
     aurora_parameter_defaults()
