@@ -52,7 +52,9 @@ class ActionModule(ActionBase):
         role_path = args.get("role_path") or (role._role_path if role else None)
         if not role_path:
             raise AnsibleError("validate_inputs runs inside a role, or is given role_path")
-        prefix = args.get("prefix") or os.path.basename(role_path.rstrip("/")) + "_"
+        role_name = os.path.basename(role_path.rstrip("/"))
+        prefixes = args.get("prefixes") or [role_name + "_"]
+        allowed = list(args.get("allow") or [])
         options, internal = self._role_files(role_path, args.get("entry_point", "main"))
         broken = spec_errors(options)
         if broken:
@@ -76,10 +78,19 @@ class ActionModule(ActionBase):
 
         if args.get("refuse_unknown"):
             known = set(options) | internal
+
+            def allowed_name(name):
+                return any(name == a or (a.endswith("*") and name.startswith(a[:-1])) for a in allowed)
+
             for name in sorted(task_vars):
-                if name.startswith(prefix) and name not in known and not name.endswith(RUNTIME_SUFFIXES):
+                if (
+                    name.startswith(tuple(prefixes))
+                    and name not in known
+                    and not name.endswith(RUNTIME_SUFFIXES)
+                    and not allowed_name(name)
+                ):
                     errors.append(
-                        f"{name} in environment {env!r}: is not a variable of the {prefix[:-1]} role"
+                        f"{name} in environment {env!r}: is not a variable of the {role_name} role"
                         f"{_nearest(name, options, 0.85)}; a misspelled variable would be ignored"
                     )
 
@@ -87,8 +98,8 @@ class ActionModule(ActionBase):
         if errors:
             result["failed"] = True
             # On lines of their own (the first says how many), which the YAML result format prints as is.
-            result["msg"] = "\n".join([f"{len(errors)} input(s) break the {prefix[:-1]} role's contract:", *errors])
+            result["msg"] = "\n".join([f"{len(errors)} input(s) break the {role_name} role's contract:", *errors])
         else:
             result["inputs"] = values
-            result["msg"] = f"{len(values)} inputs of the {prefix[:-1]} role keep its contract"
+            result["msg"] = f"{len(values)} inputs of the {role_name} role keep its contract"
         return result

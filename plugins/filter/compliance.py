@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.ninetynine.trading_infra.plugins.filter.network import LOG_RETENTION_DAYS
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.regions import unknown_region
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tier import is_production
 
 NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}[A-Za-z0-9])?$")
@@ -435,6 +436,8 @@ def compliance_validation_errors(v):
         home = v.get("compliance_config_global_resources_region")
         if not isinstance(home, str) or not REGION_RE.match(home):
             err("compliance_config_global_resources_region", f"{home!r} is not a region name")
+        elif unknown_region(home):
+            err("compliance_config_global_resources_region", f"{home!r} is not an AWS region")
         known = {rule["name"] for rule in v.get("compliance_config_rule_catalogue") or []}
         for rule in v.get("compliance_config_rules_excluded") or []:
             if rule not in known:

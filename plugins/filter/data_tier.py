@@ -125,7 +125,13 @@ def data_tier_validation_errors(v):
                 f"{version!r} must be an Aurora PostgreSQL version such as 16.4 (majors {AURORA_MAJORS})",
             )
         instance_class = v.get("data_tier_aurora_instance_class")
-        if not isinstance(instance_class, str) or not DB_CLASS_RE.match(instance_class):
+        if instance_class == "db.serverless":
+            err(
+                "data_tier_aurora_instance_class",
+                "db.serverless (Aurora Serverless v2) needs a capacity range the role does not set; "
+                "give a provisioned class (db.r7g.large)",
+            )
+        elif not isinstance(instance_class, str) or not DB_CLASS_RE.match(instance_class):
             err("data_tier_aurora_instance_class", f"{instance_class!r} is not an instance class (db.r7g.large)")
         between("data_tier_aurora_reader_count", 0, 15)
         between("data_tier_aurora_backup_retention_days", 1, 35)

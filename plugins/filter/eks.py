@@ -22,6 +22,8 @@ LABEL_VALUE_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$")
 TAG_RE = re.compile(r"^[\w .:/=+@-]*$")
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
+# Graviton (arm64) families: a g after the generation (m7g, c7gn, r6gd, t4g, x2gd, im4gn, g5g), and a1.
+GRAVITON_RE = re.compile(r"^([a-z]+\d+g[a-z]*|a1)\.")
 TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
 AUTH_MODES = ("API", "API_AND_CONFIG_MAP")
 CONFLICTS = ("NONE", "OVERWRITE", "PRESERVE")
@@ -118,6 +120,7 @@ def eks_validation_errors(v, supported_versions=()):
             err("eks_admin_role_arns", "lists a principal twice")
 
     _nodegroups(v.get("eks_nodegroups"), prod, err)
+    _baseline(v, err)
     _service_accounts(v.get("eks_service_accounts"), err)
 
     tags = v.get("eks_extra_tags")
@@ -138,6 +141,32 @@ def eks_validation_errors(v, supported_versions=()):
             if not isinstance(value, str) or len(value) > 256 or not TAG_RE.match(value):
                 err("eks_extra_tags", f"tag {key!r}: value {value!r} must be a string of at most 256 such characters")
     return errors
+
+
+# Kubernetes quantities (resource.Quantity: 100m, 1.5, 512Mi, 2G, 1e3) and Go durations (10m, 1h30m).
+QUANTITY_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?\d+)?$")
+DURATION_RE = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
+
+
+def _baseline(v, err):
+    """The in-cluster baseline's settings: quotas and limits are Kubernetes quantities, as strings."""
+    quota = v.get("eks_namespace_quota")
+    for key, value in (quota or {}).items() if isinstance(quota, dict) else ():
+        if not isinstance(value, str) or not QUANTITY_RE.match(value):
+            err(
+                f"eks_namespace_quota.{key}",
+                f'{value!r} must be a Kubernetes quantity written as a string ("8", "16Gi", "500m")',
+            )
+    defaults = v.get("eks_container_defaults")
+    for key, value in (defaults or {}).items() if isinstance(defaults, dict) else ():
+        if not isinstance(value, str) or not QUANTITY_RE.match(value):
+            err(f"eks_container_defaults.{key}", f'{value!r} must be a Kubernetes quantity ("100m", "512Mi")')
+    unneeded = v.get("eks_autoscaler_scale_down_unneeded")
+    if unneeded is not None and (not isinstance(unneeded, str) or not DURATION_RE.match(unneeded)):
+        err("eks_autoscaler_scale_down_unneeded", f"{unneeded!r} must be a Go duration such as 10m or 1h30m")
+    replicas = v.get("eks_metrics_server_replicas")
+    if replicas is not None and (_int(replicas) is None or not 1 <= replicas <= 10):
+        err("eks_metrics_server_replicas", f"{replicas!r} must be 1 to 10")
 
 
 def _nodegroups(groups, prod, err):
@@ -165,6 +194,16 @@ def _nodegroups(groups, prod, err):
             for t in types:
                 if not isinstance(t, str) or not INSTANCE_TYPE_RE.match(t):
                     err(where, f"instance type {t!r} is not an EC2 instance type")
+            ami_type = group.get("ami_type", "AL2023_x86_64_STANDARD")
+            arm = "ARM_64" in str(ami_type)
+            wrong = [t for t in types if isinstance(t, str) and bool(GRAVITON_RE.match(t)) != arm]
+            if wrong:
+                err(
+                    where,
+                    f"instance types {', '.join(wrong)} are {'x86_64' if arm else 'arm64 (Graviton)'}, but ami_type "
+                    f"{ami_type} is {'arm64' if arm else 'x86_64'}: EKS refuses the node group "
+                    f"(use an {'x86_64' if arm else 'ARM_64'} AMI type or other instance types)",
+                )
         capacity = group.get("capacity_type", "ON_DEMAND")
         if capacity not in CAPACITY_TYPES:
             err(where, f"capacity_type {capacity!r} must be ON_DEMAND or SPOT")

@@ -35,6 +35,7 @@ import re
 from collections.abc import Mapping
 
 from ansible_collections.ninetynine.trading_infra.plugins.filter.network import ENV_RE
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.regions import known_regions, unknown_region
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tier import TIERS, is_production, tier_errors
 
 ACCOUNT_PLACEHOLDER = "0" * 12  # account ids are always 12 digits: names are measured with one
@@ -155,19 +156,6 @@ def merged_tag_errors(tags, env, var, added=1):
     return errors
 
 
-def _regions() -> set:
-    try:
-        import botocore.session
-
-        session = botocore.session.get_session()
-        regions = set()
-        for partition in session.get_available_partitions():
-            regions.update(session.get_available_regions("ec2", partition_name=partition))
-        return regions
-    except Exception:  # without botocore's data, only the name's form is checked
-        return set()
-
-
 REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 ACCOUNT_RE = re.compile(r"^\d{12}$")
 
@@ -184,13 +172,39 @@ def platform_validation_errors(v):
     account = v.get("trading_aws_account_id") or ""
     if account and not ACCOUNT_RE.match(str(account)):
         errors.append(f"trading_aws_account_id in environment {env!r}: {account!r} is not a 12-digit AWS account id")
+    ttl = v.get("platform_lock_ttl")
+    if isinstance(ttl, int) and not 60 <= ttl <= 7 * 86400:
+        errors.append(
+            f"platform_lock_ttl in environment {env!r}: {ttl} must be 60 seconds to a week, longer than the longest run"
+        )
     region = v.get("trading_aws_region")
-    if isinstance(region, str) and REGION_RE.match(region):
-        known = _regions()
-        if known and region not in known:
+    if isinstance(region, str) and REGION_RE.match(region) and unknown_region(region):
+        errors.append(
+            f"trading_aws_region in environment {env!r}: {region!r} is not an AWS region (botocore lists "
+            f"{len(known_regions())}, such as us-east-1, eu-west-1, ap-southeast-1)"
+        )
+    return errors
+
+
+def cross_role_errors(inputs):
+    """What one role assumes of another's names: the cluster the network tags its subnets for, and the
+    data tier's clients group the nodes join. ``inputs``: role name -> its checked inputs (or {})."""
+    eks, network, data = (inputs.get(r) or {} for r in ("eks", "network", "data_tier"))
+    env = eks.get("trading_env")
+    errors = []
+    cluster, tagged_for = eks.get("eks_cluster_name"), network.get("network_eks_cluster_name")
+    if cluster and tagged_for not in (None, "", cluster):
+        errors.append(
+            f"network_eks_cluster_name in environment {env!r}: is {tagged_for!r}, but the cluster is {cluster!r} "
+            "(eks_cluster_name): its load balancers would find no subnet tagged for it; give both the same name"
+        )
+    if eks.get("eks_join_data_clients") and data.get("data_tier_name"):
+        wanted = f"{data['data_tier_name']}-data-clients"
+        named = eks.get("eks_data_clients_security_group_name")
+        if named and named != wanted:
             errors.append(
-                f"trading_aws_region in environment {env!r}: {region!r} is not an AWS region (botocore lists "
-                f"{len(known)}, such as us-east-1, eu-west-1, ap-southeast-1)"
+                f"eks_data_clients_security_group_name in environment {env!r}: is {named!r}, but the data tier's "
+                f"clients group is {wanted!r} (data_tier_name): the nodes could not reach Aurora and Redis"
             )
     return errors
 
@@ -215,7 +229,20 @@ def account_preflight_checks(inputs, addon_versions=None):
         "aurora": None,
         "cache": None,
         "eks_addons": None,
+        "certificates": [],
+        "principals": [
+            {"variable": f"eks_admin_role_arns[{i}]", "arn": arn}
+            for i, arn in enumerate(eks.get("eks_admin_role_arns") or [])
+        ],
+        "policies": [
+            {"variable": f"eks_service_accounts[{sa.get('namespace')}/{sa.get('name')}].managed_policies", "arn": arn}
+            for sa in eks.get("eks_service_accounts") or []
+            for arn in sa.get("managed_policies") or []
+        ],
     }
+    alb = inputs.get("alb") or {}
+    if alb.get("alb_certificate_arn"):
+        checks["certificates"].append({"variable": "alb_certificate_arn", "arn": alb["alb_certificate_arn"]})
     if data and data.get("data_tier_aurora_enabled", True):
         checks["aurora"] = {
             "engine_version": data["data_tier_aurora_engine_version"],
@@ -235,6 +262,7 @@ class FilterModule:
     def filters(self):
         return {
             "account_preflight_checks": account_preflight_checks,
+            "cross_role_errors": cross_role_errors,
             "derived_name_errors": derived_name_errors,
             "is_production_environment": is_production,
             "merged_tag_errors": merged_tag_errors,

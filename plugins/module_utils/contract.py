@@ -42,6 +42,8 @@ def _kind(value) -> str:
 
 
 def _nearest(word, candidates, cutoff: float = 0.6) -> str:
+    if not isinstance(word, str):
+        return ""  # a number's nearest choice is no hint
     close = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=cutoff)
     if not close:
         lowered = {str(c).lower(): str(c) for c in candidates}

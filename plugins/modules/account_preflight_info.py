@@ -19,6 +19,9 @@ description:
   - An ElastiCache engine version that exists (DescribeCacheEngineVersions) and a node type the
     region offers (DescribeReservedCacheNodesOfferings, which lists every current node type).
   - EKS add-on versions published for the cluster's Kubernetes version (EKS DescribeAddonVersions).
+  - ACM certificates that exist and are issued (ACM DescribeCertificate); IAM roles and users given
+    access (IAM GetRole, GetUser) and managed policies to attach (IAM GetPolicy) that exist, for the
+    principals and policies of the credentials' own account.
   - Every problem is returned, each naming the variable and the environment; the module fails when
     there is one. It never writes, so check mode runs it the same way.
 author:
@@ -99,6 +102,48 @@ options:
       versions:
         description: Add-on name to version.
         type: dict
+        required: true
+  certificates:
+    description: ACM certificate ARNs that must exist and be issued, with the variable that names each.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      variable:
+        description: The variable that names it.
+        type: str
+        required: true
+      arn:
+        description: The certificate's ARN (an IAM server certificate's is not asked).
+        type: str
+        required: true
+  principals:
+    description: IAM role or user ARNs that must exist, with the variable that names each.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      variable:
+        description: The variable that names it.
+        type: str
+        required: true
+      arn:
+        description: The principal's ARN.
+        type: str
+        required: true
+  policies:
+    description: IAM managed policy ARNs that must exist, with the variable that names each.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      variable:
+        description: The variable that names it.
+        type: str
+        required: true
+      arn:
+        description: The policy's ARN.
+        type: str
         required: true
 notes:
   - Tags do not apply; the module reads only.
@@ -292,6 +337,70 @@ class Preflight:
         if not offerings.get("ReservedCacheNodesOfferings"):
             self.problem("data_tier_redis_node_type", f"{node_type} is not a node type ElastiCache offers")
 
+    # -- what the roles refer to: certificates, principals, policies ---------------------------
+    def _missing(self, e):
+        return e.response.get("Error", {}).get("Code") in (
+            "ResourceNotFoundException",
+            "NoSuchEntity",
+            "NoSuchEntityException",
+        )
+
+    def certificates(self, account_id):
+        for entry in self.module.params["certificates"]:
+            arn = entry["arn"]
+            if ":acm:" not in arn:
+                continue
+            owner = arn.split(":", 5)[4] if arn.count(":") >= 5 else ""
+            if owner != account_id:
+                self.problem(
+                    entry["variable"],
+                    f"{arn} belongs to account {owner}, the credentials to {account_id}: a load balancer takes "
+                    "only its own account's certificates",
+                )
+                continue
+            try:
+                found = self.call("acm", "describe_certificate", CertificateArn=arn)["Certificate"]
+            except botocore.exceptions.ClientError as e:
+                if not self._missing(e):
+                    raise
+                self.problem(entry["variable"], f"{arn} does not exist in this account and region")
+                continue
+            if found.get("Status") != "ISSUED":
+                self.problem(
+                    entry["variable"], f"{arn} is {found.get('Status')}; a listener needs an ISSUED certificate"
+                )
+
+    def principals(self, account_id):
+        for entry in self.module.params["principals"]:
+            arn = entry["arn"]
+            parts = arn.split(":", 5)
+            if len(parts) < 6 or parts[4] != account_id:
+                continue  # another account's principal: not this account's to answer
+            kind, _, path = parts[5].partition("/")
+            name = path.rsplit("/", 1)[-1]
+            try:
+                if kind == "role":
+                    self.call("iam", "get_role", RoleName=name)
+                elif kind == "user":
+                    self.call("iam", "get_user", UserName=name)
+            except botocore.exceptions.ClientError as e:
+                if not self._missing(e):
+                    raise
+                self.problem(entry["variable"], f"{arn}: no such IAM {kind} in account {account_id}")
+
+    def policies(self, account_id):
+        for entry in self.module.params["policies"]:
+            arn = entry["arn"]
+            owner = arn.split(":", 5)[4] if arn.count(":") >= 5 else ""
+            if owner not in ("aws", account_id):
+                continue
+            try:
+                self.call("iam", "get_policy", PolicyArn=arn)
+            except botocore.exceptions.ClientError as e:
+                if not self._missing(e):
+                    raise
+                self.problem(entry["variable"], f"{arn}: no such IAM managed policy")
+
     # -- EKS add-ons ---------------------------------------------------------------------------
     def eks_addons(self):
         spec = self.module.params["eks_addons"]
@@ -315,6 +424,9 @@ class Preflight:
                     f"eks_addon_versions.{name}",
                     f"{version} is not published for Kubernetes {kubernetes} (published: {', '.join(published[:5])})",
                 )
+
+
+REFERENCE = dict(variable=dict(type="str", required=True), arn=dict(type="str", required=True))
 
 
 def main():
@@ -348,6 +460,9 @@ def main():
                     node_type=dict(type="str", required=True),
                 ),
             ),
+            certificates=dict(type="list", elements="dict", default=[], options=REFERENCE),
+            principals=dict(type="list", elements="dict", default=[], options=REFERENCE),
+            policies=dict(type="list", elements="dict", default=[], options=REFERENCE),
             eks_addons=dict(
                 type="dict",
                 options=dict(
@@ -365,6 +480,9 @@ def main():
         preflight.aurora()
         preflight.cache()
         preflight.eks_addons()
+        preflight.certificates(account_id)
+        preflight.principals(account_id)
+        preflight.policies(account_id)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"the account preflight of {module.params['environment']!r} could not ask AWS")
     result = dict(

@@ -32,9 +32,17 @@ options:
     description: Refuse variables with the role's prefix that the contract does not name.
     type: bool
     default: false
-  prefix:
-    description: The prefix of the role's variables; the role's name and C(_) by default.
-    type: str
+  prefixes:
+    description: The prefixes of the role's variables, for O(refuse_unknown); the role's name and C(_) by default.
+    type: list
+    elements: str
+  allow:
+    description:
+      - Names with those prefixes that are not the role's inputs but are known (set by the playbooks, or another
+        tool's); a name ending in C(*) allows every name it starts.
+    type: list
+    elements: str
+    default: []
   role_path:
     description: The role's directory; the calling role's by default.
     type: path

@@ -12,29 +12,50 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible_collections.ninetynine.trading_infra.plugins.modules.acm_self_signed_certificate import generate
 
 from tests.helpers import REPO, run_playbook
 
 CASES = sorted((REPO / "tests" / "bad_inputs").glob("*.yml"))
-# Cases named <role>_*; the network's are the oldest and carry no prefix; tags_* are the preflight's own.
-ROLES = ("alb", "compliance", "data_tier", "eks", "network", "tags")
+# Cases named <role>_*; the network's oldest carry no prefix; tags_* and platform_* are the platform
+# role's (the environment, its tags and outputs).
+ROLES = ("alb", "compliance", "data_tier", "eks", "network", "tags", "platform")
+CATEGORIES = (
+    "yaml_types",
+    "unknown_keys",
+    "derived_names",
+    "aws_limits",
+    "windows",
+    "arns",
+    "kubernetes",
+    "prod_safety",
+    "cross_field",
+    "account",
+    "network_layout",
+)
 
 
 def corpus_counts():
-    """The cases by role (their file name's prefix) and by the environment they start from."""
-    roles, environments = Counter(), Counter()
+    """The cases by role (their file name's prefix), environment they start from, and category."""
+    roles, environments, categories = Counter(), Counter(), Counter()
     for case in CASES:
-        role = next((r for r in ROLES if case.stem.startswith(r + "_")), "network")
-        roles[role] += 1
-        environments[yaml.safe_load(case.read_text())["inventory"]] += 1
-    return roles, environments
+        spec = yaml.safe_load(case.read_text())
+        roles[next((r for r in ROLES if case.stem.startswith(r + "_")), "network")] += 1
+        environments[spec["inventory"]] += 1
+        categories[spec.get("category")] += 1
+    return roles, environments, categories
 
 
-def test_the_corpus_has_at_least_forty_cases_across_roles_and_environments():
-    roles, environments = corpus_counts()
-    print(f"\n{len(CASES)} bad-input cases; by role {dict(roles)}; by environment {dict(environments)}")
-    assert len(CASES) >= 40
+def test_the_corpus_covers_every_role_environment_and_category():
+    roles, environments, categories = corpus_counts()
+    print(
+        f"\n{len(CASES)} bad-input cases; by role {dict(roles)}; by environment {dict(environments)}; "
+        f"by category {dict(categories)}"
+    )
+    assert len(CASES) >= 150
     assert set(roles) == set(ROLES) and set(environments) == {"local", "dev", "staging", "prod"}
+    assert set(categories) == set(CATEGORIES)
+    assert min(environments.values()) >= 20
 
 
 @pytest.mark.playbook
@@ -62,8 +83,21 @@ def test_bad_input_is_refused_before_any_aws_call(aws, case, tmp_path):
 @pytest.mark.playbook
 @pytest.mark.parametrize("inventory", ["local", "dev", "staging", "prod"])
 def test_every_shipped_inventory_passes_the_preflight(aws, inventory):
+    extra = []
+    if inventory == "prod":
+        # prod names a certificate of the real account: the account preflight asks ACM for it, so the
+        # test imports one into the local AWS and passes its ARN (as test_environments does).
+        certificate, key = generate("trading.example.com", 365, 2048)
+        arn = aws.client("acm").import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
+        shipped = run_playbook(aws.port, "site.yml", inventory, "--tags", "validate")
+        assert shipped.returncode != 0
+        assert "alb_certificate_arn in environment 'prod': arn:aws:acm:us-east-1:111122223333:certificate/" in (
+            shipped.stdout
+        )
+        assert "belongs to account 111122223333, the credentials to 123456789012" in shipped.stdout
+        extra = ["-e", f"alb_certificate_arn={arn}"]
     aws.clear_calls()
-    result = run_playbook(aws.port, "site.yml", inventory, "--tags", "validate")
+    result = run_playbook(aws.port, "site.yml", inventory, "--tags", "validate", *extra)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     calls = aws.calls()
     assert calls["writes"] == 0, calls
@@ -91,4 +125,7 @@ def test_cases_are_well_formed():
         assert {"description", "inventory", "error", "vars"} <= set(spec), case.name
         assert set(spec) <= {"description", "inventory", "error", "vars", "calls", "category"}, case.name
         assert spec.get("calls", "none") in ("none", "reads"), case.name
+        assert spec.get("category") in CATEGORIES, case.name
+        # What only the account can refuse is asked with reads; everything else makes no call.
+        assert (spec.get("calls") == "reads") == (spec["category"] == "account"), case.name
         assert (REPO / "inventories" / spec["inventory"]).is_dir(), case.name

@@ -128,3 +128,48 @@ def test_throttling_is_retried(run, aws):
         aws.set_faults()
     assert not result.failed, result
     assert injected > 0
+
+
+def test_the_certificate_must_exist_be_issued_and_be_the_accounts(run, aws):
+    from ansible_collections.ninetynine.trading_infra.plugins.modules.acm_self_signed_certificate import generate
+
+    certificate, key = generate("trading.example.com", 365, 2048)
+    arn = aws.client("acm").import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
+    assert run(certificates=[{"variable": "alb_certificate_arn", "arn": arn}])["problems"] == []
+    missing = arn.rsplit("/", 1)[0] + "/00000000-0000-4000-8000-000000000000"
+    result = run(certificates=[{"variable": "alb_certificate_arn", "arn": missing}])
+    assert f"alb_certificate_arn in environment 'staging': {missing} does not exist" in result["msg"]
+    other = "arn:aws:acm:us-east-1:111122223333:certificate/00000000-0000-4000-8000-000000000000"
+    result = run(certificates=[{"variable": "alb_certificate_arn", "arn": other}])
+    assert "belongs to account 111122223333, the credentials to 123456789012" in result["msg"]
+
+
+def test_principals_and_policies_must_exist(run):
+    # platform-admin is the account's own (tools/local_aws/account.py).
+    ok = run(
+        principals=[{"variable": "eks_admin_role_arns[0]", "arn": "arn:aws:iam::123456789012:role/platform-admin"}],
+        policies=[{"variable": "p", "arn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}],
+    )
+    assert ok["problems"] == [], ok["problems"]
+    result = run(
+        principals=[
+            {"variable": "eks_admin_role_arns[0]", "arn": "arn:aws:iam::123456789012:role/platform-admn"},
+            {"variable": "eks_admin_role_arns[1]", "arn": "arn:aws:iam::123456789012:user/nobody"},
+            {"variable": "eks_admin_role_arns[2]", "arn": "arn:aws:iam::111122223333:role/elsewhere"},
+        ],
+        policies=[
+            {
+                "variable": "eks_service_accounts[ledger/ledger].managed_policies",
+                "arn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAcess",
+            }
+        ],
+    )
+    assert result["problems"] == [
+        "eks_admin_role_arns[0] in environment 'staging': arn:aws:iam::123456789012:role/platform-admn: no such IAM "
+        "role in account 123456789012",
+        "eks_admin_role_arns[1] in environment 'staging': arn:aws:iam::123456789012:user/nobody: no such IAM user in "
+        "account 123456789012",
+        "eks_service_accounts[ledger/ledger].managed_policies in environment 'staging': "
+        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAcess: no such IAM managed policy",
+    ]
+    assert result["_writes"] == []

@@ -43,7 +43,8 @@ def test_reset_forgets_every_service_and_gives_fresh_backends(aws):
         assert [v["IsDefault"] for v in vpcs] == [True]  # only the default VPC of a fresh region
         assert aws.client("logs", region).describe_log_groups()["logGroups"] == []
     iam = aws.client("iam")
-    assert iam.list_roles()["Roles"] == []
+    # Only what a real account holds before the platform (tools/local_aws/account.py).
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == ["platform-admin"]
     assert iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy")["Policy"]
     assert aws.client("s3").list_buckets()["Buckets"] == []
     assert aws.client("sqs").list_queues().get("QueueUrls", []) == []

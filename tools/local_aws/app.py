@@ -34,6 +34,7 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 from werkzeug.datastructures import EnvironHeaders
 
 from . import operations, patches, validation
+from .account import seed as seed_account
 from .extensions import ALL_EXTENSIONS
 from .extensions.base import Request
 from .faults import FaultInjector, error_response
@@ -53,6 +54,7 @@ class LocalAWS:
         self.routes = {}
         for ext in self.extensions:
             self.routes.update(ext.routes())
+        seed_account()
 
     # -- counting -------------------------------------------------------
     def record(self, service: str, operation: str) -> None:
@@ -88,6 +90,7 @@ class LocalAWS:
                 backends.clear()
             BackendDict._instances.clear()
         reset_model_data()
+        seed_account()
         for ext in self.extensions:
             ext.reset()
         self.faults.configure({})
