@@ -20,6 +20,26 @@ def test_counts_reads_and_writes_per_operation(aws):
     assert aws.calls()["total"] == 0
 
 
+def test_the_timeline_has_each_call_in_order_with_its_duration(aws):
+    from tools.local_aws import server
+
+    aws.clear_calls()
+    ec2 = aws.client("ec2")
+    ec2.describe_vpcs()
+    ec2.create_vpc(CidrBlock="10.1.0.0/16")
+    ec2.describe_vpcs()
+    timeline = server.admin(aws.port, "timeline")["calls"]
+    assert [(c["operation"], c["read"]) for c in timeline] == [
+        ("DescribeVpcs", True),
+        ("CreateVpc", False),
+        ("DescribeVpcs", True),
+    ]
+    assert all(c["start"] <= c["end"] for c in timeline)
+    assert timeline[0]["end"] <= timeline[1]["start"] <= timeline[1]["end"] <= timeline[2]["start"]
+    aws.clear_calls()
+    assert server.admin(aws.port, "timeline")["calls"] == []
+
+
 def test_reset_forgets_resources(aws):
     ec2 = aws.client("ec2")
     vpc_id = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]

@@ -6,7 +6,8 @@ The layer
   * serves a small admin API under ``/_local_aws/``:
       GET    /_local_aws/health   -> {"status": "ok"}
       GET    /_local_aws/calls    -> counts per service/operation, reads, writes
-      DELETE /_local_aws/calls    -> zero the counts
+      DELETE /_local_aws/calls    -> zero the counts (and the timeline)
+      GET    /_local_aws/timeline -> every call since: start and end (monotonic seconds), service, operation, read
       POST   /_local_aws/reset    -> forget every resource (moto's and the extensions') and the counts
       GET    /_local_aws/faults   -> the fault-injection settings and how many faults were injected
       POST   /_local_aws/faults   -> {"throttle_rate": 0.2, "error_rate": 0.05, "seed": 7, "services": ["ec2"]}
@@ -24,6 +25,7 @@ import io
 import json
 import os
 import threading
+import time
 from collections import Counter
 from urllib.parse import urlsplit
 
@@ -41,6 +43,7 @@ from .faults import FaultInjector, error_response
 from .latency import MODEL as LATENCY
 
 ADMIN_PREFIX = "/_local_aws/"
+TIMELINE_LIMIT = 200_000
 
 
 class LocalAWS:
@@ -49,6 +52,9 @@ class LocalAWS:
         self.moto = DomainDispatcherApplication(create_backend_app)
         self._lock = threading.Lock()
         self.calls: Counter = Counter()
+        # When each call started and ended: the benchmarks derive the longest chain of reads made
+        # one after the other (the floor of a plan where each read costs a round trip).
+        self.timeline: list = []
         self.faults = FaultInjector()
         self.extensions = [ext() for ext in ALL_EXTENSIONS]
         self.routes = {}
@@ -60,6 +66,11 @@ class LocalAWS:
     def record(self, service: str, operation: str) -> None:
         with self._lock:
             self.calls[(service, operation)] += 1
+
+    def timed(self, started: float, service: str, operation: str) -> None:
+        with self._lock:
+            if len(self.timeline) < TIMELINE_LIMIT:
+                self.timeline.append((started, time.monotonic(), service, operation, operations.is_read(operation)))
 
     def calls_report(self) -> dict:
         with self._lock:
@@ -97,6 +108,7 @@ class LocalAWS:
         LATENCY.configure({})
         with self._lock:
             self.calls.clear()
+            self.timeline.clear()
 
     # -- WSGI -----------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -118,6 +130,13 @@ class LocalAWS:
             environ.get("REQUEST_METHOD", "GET"), raw_path, headers, body, environ.get("QUERY_STRING", "")
         )
         self.record(service, operation)
+        started = time.monotonic()
+        try:
+            return self._answer(environ, start_response, service, operation, region, params, headers, body)
+        finally:
+            self.timed(started, service, operation)
+
+    def _answer(self, environ, start_response, service, operation, region, params, headers, body):
         refusal = validation.check(service, operation, region, params, headers, body, environ.get("QUERY_STRING", ""))
         if refusal is not None:
             status, refusal_headers, data = validation.response(service, refusal)
@@ -158,7 +177,13 @@ class LocalAWS:
         elif what == "calls" and method == "DELETE":
             with self._lock:
                 self.calls.clear()
+                self.timeline.clear()
             payload, status = {"status": "cleared"}, "200 OK"
+        elif what == "timeline" and method == "GET":
+            with self._lock:
+                rows = list(self.timeline)
+            keys = ("start", "end", "service", "operation", "read")
+            payload, status = {"calls": [dict(zip(keys, row, strict=True)) for row in rows]}, "200 OK"
         elif what == "faults" and method in ("GET", "POST", "DELETE"):
             if method == "POST":
                 length = int(environ.get("CONTENT_LENGTH") or 0)
