@@ -176,6 +176,24 @@ account_id:
   returned: always
   type: str
   sample: "111122223333"
+caller:
+  description:
+    - Who the credentials are (STS GetCallerIdentity), for the roles' policies and ARNs.
+  returned: always
+  type: dict
+  contains:
+    account:
+      description: The account id.
+      type: str
+      sample: "111122223333"
+    arn:
+      description: The ARN of the credentials.
+      type: str
+      sample: arn:aws:sts::111122223333:assumed-role/platform-admin/session
+    partition:
+      description: The partition of the account (C(aws), C(aws-cn), C(aws-us-gov)).
+      type: str
+      sample: aws
 zones:
   description: The zones the environment will use (the ones named, or the region's first O(zone_count)).
   returned: always
@@ -220,6 +238,7 @@ class Preflight:
         self.module = module
         self.where = f"in environment {module.params['environment']!r}"
         self.calls = Counter()
+        self.caller = {}
         self._clients = {}
         self._lock = threading.Lock()
         self._lane = threading.local()
@@ -283,7 +302,10 @@ class Preflight:
 
     # -- the account ---------------------------------------------------------------------------
     def account(self):
-        found = self.call("sts", "get_caller_identity")["Account"]
+        identity = self.call("sts", "get_caller_identity")
+        found = identity["Account"]
+        # The roles take the account and partition from here instead of asking STS again each.
+        self.caller = {"account": found, "arn": identity["Arn"], "partition": identity["Arn"].split(":")[1]}
         wanted = self.module.params["account_id"]
         if wanted and found != wanted:
             self.problem(
@@ -524,7 +546,14 @@ def main():
         problems, account_id, zones = preflight.ask()
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"the account preflight of {module.params['environment']!r} could not ask AWS")
-    result = dict(changed=False, account_id=account_id, zones=zones, problems=problems, calls=dict(preflight.calls))
+    result = dict(
+        changed=False,
+        account_id=account_id,
+        caller=preflight.caller,
+        zones=zones,
+        problems=problems,
+        calls=dict(preflight.calls),
+    )
     if problems:
         module.fail_json(
             msg="\n".join([f"{len(problems)} problem(s) only the account could tell, before any write:", *problems]),

@@ -155,7 +155,7 @@ def check_drift(aws):
         assert alarm["field"] == "trading-local-alb-5xx-rate.Threshold"
         assert (alarm["wanted"], alarm["found"]) == (threshold, threshold * 10)
         rule = next(e for e in entries if e["component"] == "data_tier")
-        assert rule["field"] == "ip_permissions" and "(trading-local-aurora)" in rule["resource"]
+        assert rule["field"] == "trading-local-aurora.rules"  # the group's ingress rules
         assert "0.0.0.0/0" in json.dumps(rule["found"]) and "0.0.0.0/0" not in json.dumps(rule["wanted"])
         assert aws.writes() == []
     refused = run_playbook(aws.port, "playbooks/drift.yml", "local", "--tags", "validate")

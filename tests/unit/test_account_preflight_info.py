@@ -119,6 +119,12 @@ def test_omitted_services_are_not_asked(run, aws):
     assert set(result["calls"]) == {"get_caller_identity", "describe_availability_zones"}
 
 
+def test_the_caller_is_returned_for_the_roles(run, aws):
+    identity = aws.client("sts").get_caller_identity()
+    result = run(aurora=None, cache=None, eks_addons=None, instance_types=[])
+    assert result["caller"] == {"account": identity["Account"], "arn": identity["Arn"], "partition": "aws"}
+
+
 def test_throttling_is_retried(run, aws):
     aws.set_faults(throttle_rate=0.5, seed=3, services=["ec2", "rds", "elasticache", "eks"])
     try:
