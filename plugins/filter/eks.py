@@ -322,9 +322,18 @@ def eks_service_account_role(sa, cluster_name):
     }
 
 
-def eks_inline_policies(roles):
-    """(role, {key: name, value: document}) pairs of the IRSA roles' inline policies, for a loop."""
-    return [(role, {"key": k, "value": v}) for role in roles for k, v in sorted(role.get("inline", {}).items())]
+def eks_irsa_roles(roles, provider_arn, cluster_name):
+    """The IRSA roles as iam_roles takes them: each assumable by its one service account only."""
+    return [
+        {
+            "name": role["name"],
+            "description": f"{cluster_name}: service account {role['namespace']}/{role['service_account']}",
+            "assume_role_policy": eks_irsa_trust(provider_arn, role["namespace"], role["service_account"]),
+            "managed_policies": list(role.get("managed_policies", [])),
+            "inline_policies": dict(role.get("inline", {})),
+        }
+        for role in roles
+    ]
 
 
 def eks_admin_entries(arns):
@@ -338,6 +347,6 @@ class FilterModule:
             "eks_validation_errors": eks_validation_errors,
             "eks_irsa_trust": eks_irsa_trust,
             "eks_service_account_role": eks_service_account_role,
-            "eks_inline_policies": eks_inline_policies,
+            "eks_irsa_roles": eks_irsa_roles,
             "eks_admin_entries": eks_admin_entries,
         }

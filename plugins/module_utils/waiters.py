@@ -6,6 +6,15 @@ from __future__ import annotations
 
 import time
 
+# A poll waits at most this share of the time waited so far: what is ready at time T is seen by
+# 1.1 T at the latest, where a doubling backoff sees it as late as 2 T (or T plus its cap).
+POLL_SHARE = 0.1
+
+
+def next_delay(started: float, initial: float = 2, cap: float = 30) -> float:
+    """The delay before the next poll of a wait that began at ``started`` (time.monotonic())."""
+    return min(cap, max(initial, (time.monotonic() - started) * POLL_SHARE))
+
 
 def wait_for(
     module, describe, ready, what: str, timeout: int, failed=None, plan=None, delay: float = 2, cap: float = 30
@@ -17,7 +26,9 @@ def wait_for(
     ``timeout`` seconds pass, naming ``what`` and the state it is still in. ``describe`` returns
     None when the resource does not exist (``ready`` decides whether that is the goal).
     """
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
+    initial = delay
     actions = plan.actions if plan is not None else []
     while True:
         resource = describe()
@@ -29,4 +40,4 @@ def wait_for(
         if time.monotonic() > deadline:
             module.fail_json(msg=f"{what}: still not done after {timeout}s", actions=actions)
         time.sleep(delay)
-        delay = min(delay * 2, cap)
+        delay = next_delay(started, initial, cap)

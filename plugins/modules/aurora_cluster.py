@@ -261,6 +261,7 @@ from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries i
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.waiters import next_delay
 
 READY = ("available",)
 GONE = ("deleting",)
@@ -382,7 +383,8 @@ class Aurora:
 
     # ---- waiting -----------------------------------------------------------------------------
     def wait(self, gone=False):
-        deadline = time.monotonic() + self.p["wait_timeout"]
+        started = time.monotonic()
+        deadline = started + self.p["wait_timeout"]
         delay = 2
         while True:
             cluster, instances = self.describe()
@@ -398,7 +400,7 @@ class Aurora:
                     actions=self.plan.actions,
                 )
             time.sleep(delay)
-            delay = min(delay * 2, 30)
+            delay = next_delay(started)
 
     # ---- changing ----------------------------------------------------------------------------
     def instance_names(self, count):

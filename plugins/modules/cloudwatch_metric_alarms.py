@@ -166,6 +166,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.concurrency import read_all
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
@@ -378,6 +379,17 @@ def main():
             plan.exit_json(module, before, {n: a for n, a in before.items() if n not in doomed}, alarms=[])
 
         wanted_tags = {str(k): str(v) for k, v in (p["tags"] or {}).items()}
+        # One tag read per alarm (the API has no batch form): all of them at once.
+        tags_of = (
+            read_all(
+                lambda arn: boto3_tag_list_to_ansible_dict(
+                    client.list_tags_for_resource(ResourceARN=arn, aws_retry=True).get("Tags", [])
+                ),
+                [current[s["name"]]["AlarmArn"] for s in p["alarms"] if s["name"] in current],
+            )
+            if p["tags"] is not None
+            else {}
+        )
         after = {}
         for spec in p["alarms"]:
             alarm = wanted_alarm(spec, p)
@@ -406,13 +418,10 @@ def main():
                 )
             if p["tags"] is not None:
                 arn = existing["AlarmArn"]
-                found = boto3_tag_list_to_ansible_dict(
-                    client.list_tags_for_resource(ResourceARN=arn, aws_retry=True).get("Tags", [])
-                )
                 plan_tags(
                     plan,
                     f"alarm {spec['name']}",
-                    found,
+                    tags_of[arn],
                     wanted_tags,
                     p["purge_tags"],
                     lambda tags, arn=arn: client.tag_resource(ResourceARN=arn, Tags=tag_list(tags), aws_retry=True),

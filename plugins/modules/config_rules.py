@@ -111,6 +111,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.concurrency import read_all
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
@@ -225,6 +226,17 @@ def main():
             plan.exit_json(module, before, {}, rules=[])
 
         wanted_tags = {str(k): str(v) for k, v in (p["tags"] or {}).items()}
+        # One tag read per rule (the API has no batch form): all of them at once.
+        tags_of = (
+            read_all(
+                lambda arn: boto3_tag_list_to_ansible_dict(
+                    paginate(client, "list_tags_for_resource", "Tags", ResourceArn=arn)
+                ),
+                [current[s["name"]]["ConfigRuleArn"] for s in p["rules"] if s["name"] in current],
+            )
+            if p["tags"] is not None
+            else {}
+        )
         after = {}
         for spec in p["rules"]:
             view = wanted_view(spec)
@@ -255,13 +267,10 @@ def main():
                 )
             if p["tags"] is not None:
                 arn = existing["ConfigRuleArn"]
-                found = boto3_tag_list_to_ansible_dict(
-                    paginate(client, "list_tags_for_resource", "Tags", ResourceArn=arn)
-                )
                 plan_tags(
                     plan,
                     f"rule {spec['name']}",
-                    found,
+                    tags_of[arn],
                     wanted_tags,
                     p["purge_tags"],
                     lambda tags, arn=arn: client.tag_resource(ResourceArn=arn, Tags=tag_list(tags), aws_retry=True),

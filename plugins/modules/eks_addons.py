@@ -128,6 +128,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.concurrency import read_all
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
@@ -190,12 +191,15 @@ class Reconciler:
 
     def check_versions(self, cluster_version):
         """Refuse, before any change, a version EKS does not offer for this Kubernetes version."""
-        for addon in self.p["addons"]:
-            if not addon["version"]:
-                continue
-            found = self.client.describe_addon_versions(
-                addonName=addon["name"], kubernetesVersion=cluster_version, aws_retry=True
-            )["addons"]
+        pinned = [a for a in self.p["addons"] if a["version"]]
+        offers = read_all(
+            lambda name: self.client.describe_addon_versions(
+                addonName=name, kubernetesVersion=cluster_version, aws_retry=True
+            )["addons"],
+            [a["name"] for a in pinned],
+        )
+        for addon in pinned:
+            found = offers[addon["name"]]
             offered = [v["addonVersion"] for a in found for v in a["addonVersions"]]
             if addon["version"] not in offered:
                 self.module.fail_json(
@@ -208,7 +212,7 @@ class Reconciler:
         cluster = self.client.describe_cluster(name=self.cluster, aws_retry=True)["cluster"]
         existing = paginate(self.client, "list_addons", "addons", clusterName=self.cluster)
         listed = [a["name"] for a in self.p["addons"]]
-        current = {n: self.describe(n) for n in existing if n in listed or self.p["purge"]}
+        current = read_all(self.describe, [n for n in existing if n in listed or self.p["purge"]])
         current = {n: a for n, a in current.items() if a is not None}
         before = {n: view(a) for n, a in current.items()}
         after = {}

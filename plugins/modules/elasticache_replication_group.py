@@ -312,6 +312,7 @@ from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan impo
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.waiters import next_delay
 
 # What the module compares, and whether AWS can change it in place.
 REPLACEMENT_FIELDS = ("cluster_mode", "port", "at_rest_encryption", "kms_key_id", "transit_encryption", "subnet_group")
@@ -564,7 +565,8 @@ class Reconciler:
         return self.secrets.get_secret_value(SecretId=self.secret_arn, aws_retry=True)["SecretString"]
 
     def wait(self, gone=False):
-        deadline = time.monotonic() + self.p["wait_timeout"]
+        started = time.monotonic()
+        deadline = started + self.p["wait_timeout"]
         delay = 2
         while True:
             group, _ = describe(self.client, self.rg_id)
@@ -583,7 +585,7 @@ class Reconciler:
                     actions=self.plan.actions,
                 )
             time.sleep(delay)
-            delay = min(delay * 2, 30)
+            delay = next_delay(started)
 
     def settle(self):
         """Between two changes: AWS refuses a change while the group is modifying."""

@@ -4,7 +4,7 @@ import pytest
 import yaml
 from ansible_collections.ninetynine.trading_infra.plugins.filter.eks import (
     eks_admin_entries,
-    eks_inline_policies,
+    eks_irsa_roles,
     eks_irsa_trust,
     eks_service_account_role,
     eks_validation_errors,
@@ -133,9 +133,15 @@ def test_role_helpers():
     assert role["name"] == "trading-prod-ledger" and role["service_account"] == "ledger"
     other = eks_service_account_role({"namespace": "ledger", "name": "reconciler"}, "trading-prod")
     assert other["name"] == "trading-prod-ledger-reconciler"
-    assert eks_inline_policies([{"name": "r", "inline": {"p": {"a": 1}}}]) == [
-        ({"name": "r", "inline": {"p": {"a": 1}}}, {"key": "p", "value": {"a": 1}})
-    ]
+    arn = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"
+    (spec,) = eks_irsa_roles([{**other, "inline": {"p": {"a": 1}}}], arn, "trading-prod")
+    assert spec == {
+        "name": "trading-prod-ledger-reconciler",
+        "description": "trading-prod: service account ledger/reconciler",
+        "assume_role_policy": eks_irsa_trust(arn, "ledger", "reconciler"),
+        "managed_policies": [],
+        "inline_policies": {"p": {"a": 1}},
+    }
     assert eks_admin_entries(["arn:aws:iam::1:role/a"])[0]["policies"] == [{"policy": "AmazonEKSClusterAdminPolicy"}]
 
 

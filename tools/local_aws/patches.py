@@ -109,6 +109,8 @@ def apply() -> None:
     automated_backups_go_with_their_cluster()
     generated_master_passwords()
     oidc_provider_audiences()
+    parameter_group_resets()
+    subnet_group_modifications()
     _applied = True
 
 
@@ -411,3 +413,64 @@ def generated_master_passwords() -> None:
         return _json.dumps({"username": username, "password": _secrets.token_urlsafe(24)})
 
     MasterUserSecret._generate_secret_string = secret_string
+
+
+def parameter_group_resets() -> None:
+    """RDS ResetDBClusterParameterGroup and ResetDBParameterGroup (moto lacks both): the parameters
+    named, or all with ResetAllParameters, go back to the engine default (here: no user value)."""
+    from moto.core.responses import ActionResult
+    from moto.rds.exceptions import DBParameterGroupNotFoundError
+    from moto.rds.responses import RDSResponse
+
+    def resetter(groups_attribute, name_key):
+        def reset(self):
+            name = self.params.get(name_key)
+            groups = getattr(self.backend, groups_attribute)
+            if name not in groups:
+                raise DBParameterGroupNotFoundError(name)
+            if str(self.params.get("ResetAllParameters")).lower() == "true":
+                groups[name].parameters.clear()
+            for parameter in self.params.get("Parameters", []):
+                groups[name].parameters.pop(parameter.original_dict()["ParameterName"], None)
+            return ActionResult({name_key: name})
+
+        return reset
+
+    RDSResponse.reset_db_cluster_parameter_group = resetter(
+        "db_cluster_parameter_groups", "DBClusterParameterGroupName"
+    )
+    RDSResponse.reset_db_parameter_group = resetter("db_parameter_groups", "DBParameterGroupName")
+
+
+def subnet_group_modifications() -> None:
+    """RDS ModifyDBSubnetGroup keeps the group it modifies (moto's drops it), and ElastiCache
+    ModifyCacheSubnetGroup changes a group's subnets and description in place (moto lacks it)."""
+    from moto.core.responses import ActionResult
+    from moto.elasticache.exceptions import CacheSubnetGroupNotFound
+    from moto.elasticache.models import CacheSubnetGroup
+    from moto.elasticache.responses import ElastiCacheResponse
+    from moto.rds.models import RDSBackend
+
+    modify = RDSBackend.modify_db_subnet_group
+
+    def modify_db_subnet_group(self, subnet_name, description, subnets):
+        group = modify(self, subnet_name, description, subnets)
+        self.subnet_groups[subnet_name] = group
+        return group
+
+    RDSBackend.modify_db_subnet_group = modify_db_subnet_group
+
+    def modify_cache_subnet_group(self):
+        backend = self.elasticache_backend
+        name = self._get_param("CacheSubnetGroupName")
+        if name not in backend.cache_subnet_groups:
+            raise CacheSubnetGroupNotFound(name)
+        group = backend.cache_subnet_groups[name]
+        description = self._get_param("CacheSubnetGroupDescription") or group.cache_subnet_group_description
+        subnet_ids = self._get_param("SubnetIds") or group.subnet_ids
+        backend.cache_subnet_groups[name] = CacheSubnetGroup(
+            backend.account_id, backend.region_name, name, description, subnet_ids, group.tags
+        )
+        return ActionResult({"CacheSubnetGroup": backend.cache_subnet_groups[name]})
+
+    ElastiCacheResponse.modify_cache_subnet_group = modify_cache_subnet_group

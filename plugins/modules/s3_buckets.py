@@ -1,0 +1,1054 @@
+#!/usr/bin/python
+# Copyright: 99Tech platform engineering
+# Apache License 2.0 (see LICENSE)
+
+DOCUMENTATION = r"""
+---
+module: s3_buckets
+short_description: S3 buckets with encryption, public access, ownership, policy, lifecycle and tags, in one invocation
+version_added: 1.2.0
+description:
+  - Creates the buckets listed, then brings each one's default encryption, public access block, object ownership,
+    bucket policy, versioning, lifecycle rules and tags to what is asked, with one call per part that differs.
+    A part that is not asked for is neither read nor changed.
+  - Bucket names are global. Each bucket is first asked for with C(HeadBucket) (with C(ExpectedBucketOwner) when
+    O(expected_bucket_owner) is given); a name that another account holds (C(403)), or a bucket of ours in another
+    region, fails the task before any write, naming the bucket. C(BucketAlreadyExists) on creation fails the same
+    way.
+  - On a run with nothing to change it reads, per bucket, C(HeadBucket) and one C(Get) call per part asked for
+    (C(GetBucketEncryption), C(GetPublicAccessBlock), C(GetBucketOwnershipControls), C(GetBucketPolicy),
+    C(GetBucketVersioning), C(GetBucketLifecycleConfiguration), C(GetBucketTagging)), the parts of every bucket read
+    concurrently. A part that was never configured answers an error code, read as none.
+  - Policies are compared by meaning (statement order, a single value or a list of one, the same principal
+    spelled as an account id or its root ARN). Lifecycle rules are the exact set asked for, found by their id (a
+    rule whose prefix changes is replaced; rules not listed are removed).
+  - A bucket that fails to be configured is left as it is (it is never deleted); what was done is in RV(actions).
+  - With O(state=absent), deletes the listed buckets that exist. A bucket that still holds objects is emptied
+    first with O(force=true) (every object version and delete marker), kept with O(delete_only_if_empty=true)
+    (named in RV(kept) and in a warning giving O(buckets[].keep_reason)), and otherwise the task fails naming it,
+    after deleting the other buckets listed.
+  - Supports check mode (no write; a bucket to be created is reported as created, with its ARN, which S3 derives
+    from the name) and diff mode (before and after of each bucket that changes).
+  - Replaces M(amazon.aws.s3_bucket) and M(community.aws.s3_lifecycle) in the roles (four invocations a run, no
+    check mode, a stale list of storage classes, and C(force) deleting prod's audit history).
+author:
+  - 99Tech platform engineering
+options:
+  buckets:
+    description: The buckets, each one a dict.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description:
+          - Bucket name, global to S3. 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending
+            with a letter or digit.
+        type: str
+        required: true
+      encryption:
+        description:
+          - Default encryption of new objects. V(AES256) is SSE-S3, V(aws:kms) SSE-KMS, V(aws:kms:dsse) dual-layer
+            SSE-KMS.
+          - Omitted, the bucket's encryption is left as it is.
+        type: str
+        choices: [AES256, aws:kms, aws:kms:dsse]
+      encryption_key_id:
+        description:
+          - The KMS key of V(aws:kms) and V(aws:kms:dsse) encryption (a key ARN, key id or alias ARN). Omitted, S3
+            uses the account's C(aws/s3) key.
+          - A key id and a key ARN ending with that id are the same key.
+        type: str
+      bucket_key_enabled:
+        description:
+          - Whether SSE-KMS uses an S3 Bucket Key (fewer KMS requests). Omitted, left as it is on an existing
+            bucket (S3 sets V(false) when encryption is written without it).
+        type: bool
+      public_access:
+        description:
+          - The bucket's public access block. Each setting omitted from the dict is V(true) (blocked).
+          - Omitted, the bucket's public access block is left as it is.
+        type: dict
+        suboptions:
+          block_public_acls:
+            description: Refuse requests that set a public ACL.
+            type: bool
+            default: true
+          ignore_public_acls:
+            description: Ignore every public ACL on the bucket and its objects.
+            type: bool
+            default: true
+          block_public_policy:
+            description: Refuse a bucket policy that grants public access.
+            type: bool
+            default: true
+          restrict_public_buckets:
+            description: Only AWS services and the account may use a bucket with a public policy.
+            type: bool
+            default: true
+      object_ownership:
+        description:
+          - Object ownership. V(BucketOwnerEnforced) turns ACLs off (the bucket owner owns every object).
+          - Set at creation when asked; omitted, left as it is.
+        type: str
+        choices: [BucketOwnerEnforced, BucketOwnerPreferred, ObjectWriter]
+      policy:
+        description:
+          - The bucket policy, a dict or its JSON. An empty dict or string deletes the bucket's policy.
+          - Omitted, the bucket's policy is left as it is.
+        type: raw
+      versioning:
+        description:
+          - V(true) turns versioning on; V(false) suspends it on a bucket that has it (a bucket that never had it
+            is left unversioned). Omitted, left as it is.
+        type: bool
+      lifecycle_rules:
+        description:
+          - The bucket's lifecycle rules, exactly (rules not listed are removed; an empty list deletes the
+            lifecycle configuration). Omitted, the rules are left as they are.
+        type: list
+        elements: dict
+        suboptions:
+          id:
+            description: The rule's id, unique in the bucket (1 to 255 characters).
+            type: str
+            required: true
+          prefix:
+            description: Key prefix of the objects the rule applies to (empty, every object).
+            type: str
+            default: ""
+          status:
+            description: Whether the rule is applied.
+            type: str
+            choices: [enabled, disabled]
+            default: enabled
+          transitions:
+            description:
+              - Moves to other storage classes, each after a number of days.
+              - To V(STANDARD_IA) or V(ONEZONE_IA), after 30 days at least (S3's rule).
+            type: list
+            elements: dict
+            default: []
+            suboptions:
+              days:
+                description: Days after creation.
+                type: int
+                required: true
+                aliases: [transition_days]
+              storage_class:
+                description:
+                  - The storage class, one of those botocore's S3 model lists for C(TransitionStorageClass)
+                    (V(GLACIER), V(STANDARD_IA), V(ONEZONE_IA), V(INTELLIGENT_TIERING), V(DEEP_ARCHIVE),
+                    V(GLACIER_IR), ...).
+                type: str
+                required: true
+          expiration_days:
+            description: Days after creation when objects expire; more than the days of every transition.
+            type: int
+          noncurrent_version_expiration_days:
+            description: Days after an object version stops being current when it is deleted (versioned buckets).
+            type: int
+          abort_incomplete_multipart_upload_days:
+            description: Days after which an incomplete multipart upload is aborted and its parts deleted.
+            type: int
+      tags:
+        description: Tags of this bucket only, merged over O(tags).
+        type: dict
+      keep_reason:
+        description:
+          - With O(state=absent) and O(delete_only_if_empty=true), why a bucket that is not empty is kept, as the
+            warning says it (C(kept s3://<name>) followed by a colon and this text).
+        type: str
+        default: it is not empty and delete_only_if_empty is set
+  tags:
+    description:
+      - Tags every bucket carries. Each bucket is also tagged C(Name) with its name, unless the tags given set
+        C(Name).
+      - Omitted (and no O(buckets[].tags)), the tags of existing buckets are left alone; new buckets are tagged
+        C(Name) only.
+    type: dict
+    aliases: ['resource_tags']
+  purge_tags:
+    description: Remove the tags of a bucket that are not asked for (tags whose key starts with C(aws:) are kept).
+    type: bool
+    default: true
+  expected_bucket_owner:
+    description:
+      - The account id that must own the buckets, sent as C(ExpectedBucketOwner) with every call, so that a
+        bucket of the same name created by another account (and shared with this one) is never configured,
+        written to or deleted. Recommended with predictable names.
+    type: str
+  force:
+    description:
+      - With O(state=absent), delete every object version and delete marker of a bucket before the bucket.
+    type: bool
+    default: false
+  delete_only_if_empty:
+    description:
+      - With O(state=absent), keep a bucket that still holds an object version or a delete marker; it is named in
+        RV(kept), a warning says why (O(buckets[].keep_reason)), and the task does not fail.
+      - Cannot be combined with O(force=true).
+    type: bool
+    default: false
+  state:
+    description: Whether the buckets listed should exist.
+    type: str
+    default: present
+    choices: [present, absent]
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+notes:
+  - Buckets are created in the module's region. ACLs, CORS, logging, replication, object lock, notifications and
+    the other bucket settings are not managed.
+  - Incomplete multipart uploads are not aborted by O(force) (a lifecycle rule with
+    O(buckets[].lifecycle_rules[].abort_incomplete_multipart_upload_days) cleans them).
+"""
+
+EXAMPLES = r"""
+- name: Access-log bucket that only ELB log delivery may write, with lifecycle
+  ninetynine.trading_infra.s3_buckets:
+    buckets:
+      - name: trading-prod-alb-logs-123456789012
+        encryption: AES256
+        public_access: {}
+        object_ownership: BucketOwnerEnforced
+        policy:
+          Version: "2012-10-17"
+          Statement:
+            - Sid: ElbLogDelivery
+              Effect: Allow
+              Principal: {AWS: "arn:aws:iam::127311923021:root"}
+              Action: s3:PutObject
+              Resource: "arn:aws:s3:::trading-prod-alb-logs-123456789012/alb/AWSLogs/123456789012/*"
+        lifecycle_rules:
+          - id: access-logs
+            prefix: alb/
+            transitions:
+              - days: 30
+                storage_class: STANDARD_IA
+            expiration_days: 365
+            abort_incomplete_multipart_upload_days: 7
+    expected_bucket_owner: "123456789012"
+    tags:
+      Project: trading
+      Environment: prod
+    state: present
+  register: buckets
+
+- name: Use an ARN
+  ansible.builtin.debug:
+    msg: "{{ buckets.buckets['trading-prod-alb-logs-123456789012'].arn }}"
+
+- name: A versioned bucket encrypted with a KMS key and a bucket key
+  ninetynine.trading_infra.s3_buckets:
+    buckets:
+      - name: trading-prod-archive-123456789012
+        encryption: aws:kms
+        encryption_key_id: arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d
+        bucket_key_enabled: true
+        public_access: {}
+        versioning: true
+        lifecycle_rules:
+          - id: old-versions
+            noncurrent_version_expiration_days: 30
+    state: present
+
+- name: Delete a prod bucket only once it is empty (the others with their objects)
+  ninetynine.trading_infra.s3_buckets:
+    buckets:
+      - name: trading-prod-compliance-123456789012
+        keep_reason: prod's audit history is only deleted once the bucket is empty
+    delete_only_if_empty: true
+    state: absent
+  register: removed
+"""
+
+RETURN = r"""
+buckets:
+  description:
+    - The buckets listed, by name, as they are after the run (as they would be, in check mode), with the parts
+      asked for.
+    - With O(state=absent), each name with a null ARN, unless it was kept.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Name of the bucket.
+      type: str
+      sample: trading-prod-alb-logs-123456789012
+    arn:
+      description: ARN of the bucket (null once deleted).
+      type: str
+      sample: arn:aws:s3:::trading-prod-alb-logs-123456789012
+    region:
+      description: Region of the bucket.
+      type: str
+      sample: us-east-1
+    encryption:
+      description: Default encryption (when asked for).
+      type: dict
+      sample: {sse_algorithm: AES256, kms_key_id: null, bucket_key_enabled: false}
+    public_access:
+      description: The public access block (when asked for).
+      type: dict
+      sample:
+        block_public_acls: true
+        ignore_public_acls: true
+        block_public_policy: true
+        restrict_public_buckets: true
+    object_ownership:
+      description: Object ownership (when asked for).
+      type: str
+      sample: BucketOwnerEnforced
+    policy:
+      description: The bucket policy (when asked for; null when the bucket has none).
+      type: dict
+    versioning:
+      description: C(Enabled), C(Suspended), or null for a bucket never versioned (when asked for).
+      type: str
+      sample: Enabled
+    lifecycle_rules:
+      description: The lifecycle rules, in the options' form, by id (when asked for).
+      type: list
+      elements: dict
+      sample:
+        - id: access-logs
+          prefix: alb/
+          status: enabled
+          transitions: [{days: 30, storage_class: STANDARD_IA}]
+          expiration_days: 365
+          noncurrent_version_expiration_days: null
+          abort_incomplete_multipart_upload_days: 7
+    tags:
+      description: Tags of the bucket (when asked for).
+      type: dict
+    reason:
+      description: With O(state=absent), why the bucket was kept (null when it was not).
+      type: str
+kept:
+  description: With O(state=absent) and O(delete_only_if_empty=true), the buckets kept because they are not empty.
+  returned: always
+  type: list
+  elements: str
+  sample: [trading-prod-compliance-123456789012]
+actions:
+  description: What was changed (or, in check mode, would be).
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - create bucket trading-prod-alb-logs-123456789012 in us-east-1 (object ownership BucketOwnerEnforced)
+    - "set the public access block of bucket trading-prod-alb-logs-123456789012: block_public_acls true, ..."
+"""
+
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+# ansible-core's own warnings: amazon.aws 10's AnsibleAWSModule.warn also hands them to exit_json, which
+# ansible-core 2.19 reports with a deprecation warning under every message.
+from ansible.module_utils.common.warnings import warn
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import RETRY_CODES
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
+
+# General purpose bucket naming rules (the preflight checks the names the roles derive more fully).
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+IP_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+# S3's own codes worth waiting out, on top of the collection's: a HEAD has no body, so its throttling and
+# 5xx arrive as the bare status; OperationAborted answers a call that meets another one on the same bucket.
+S3_RETRY_CODES = [*RETRY_CODES, "OperationAborted", "500", "503"]
+# Parts of a bucket read at a time (a run has a few buckets of up to seven parts).
+WORKERS = 8
+# DeleteObjects: "up to 1,000 keys" a request.
+KEYS_PER_DELETE = 1000
+PUBLIC_ACCESS = (
+    ("block_public_acls", "BlockPublicAcls"),
+    ("ignore_public_acls", "IgnorePublicAcls"),
+    ("block_public_policy", "BlockPublicPolicy"),
+    ("restrict_public_buckets", "RestrictPublicBuckets"),
+)
+# (part, the option that asks for it, read operation, the error code of a part never configured).
+PARTS = (
+    ("public_access", "public_access", "get_public_access_block", "NoSuchPublicAccessBlockConfiguration"),
+    ("object_ownership", "object_ownership", "get_bucket_ownership_controls", "OwnershipControlsNotFoundError"),
+    ("encryption", "encryption", "get_bucket_encryption", "ServerSideEncryptionConfigurationNotFoundError"),
+    ("policy", "policy", "get_bucket_policy", "NoSuchBucketPolicy"),
+    ("versioning", "versioning", "get_bucket_versioning", None),
+    ("lifecycle_rules", "lifecycle_rules", "get_bucket_lifecycle_configuration", "NoSuchLifecycleConfiguration"),
+    ("tags", None, "get_bucket_tagging", "NoSuchTagSet"),
+)
+# What a bucket that has never been configured holds, part by part (a new bucket is planned from it).
+UNCONFIGURED = {
+    "public_access": None,
+    "object_ownership": None,
+    "encryption": None,
+    "policy": None,
+    "versioning": None,
+    "lifecycle_rules": [],
+    "tags": {},
+}
+# S3 keeps objects 30 days in STANDARD before these ("'Days' in Transition action must be greater than or
+# equal to 30 for storageClass ...").
+IA_CLASSES = ("STANDARD_IA", "ONEZONE_IA")
+
+
+class Refused(Exception):
+    """An input, or a bucket, the module refuses before any write."""
+
+
+class NotEmpty(Exception):
+    """Buckets AWS would not delete because they hold objects."""
+
+
+def parallel(func, items: list) -> list:
+    """func over items, on a small pool when there are several; the first exception is raised."""
+    if len(items) <= 1:
+        return [func(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(WORKERS, len(items))) as pool:
+        return list(pool.map(func, items))
+
+
+def parse_policy(name: str, policy):
+    """The policy asked for as a dict; None deletes the bucket's policy."""
+    if isinstance(policy, str):
+        if not policy.strip():
+            return None
+        try:
+            policy = json.loads(policy)
+        except ValueError as e:
+            raise Refused(f"{name}: policy is not valid JSON ({e})") from None
+    if not isinstance(policy, dict):
+        raise Refused(f"{name}: policy must be a dict or its JSON, not {type(policy).__name__}")
+    return policy or None
+
+
+def wanted_rule(rule: dict) -> dict:
+    """A lifecycle rule asked for, in the form rules read from S3 are compared in."""
+    return {
+        "id": rule["id"],
+        "prefix": rule.get("prefix") or "",
+        "status": rule.get("status") or "enabled",
+        "transitions": sorted(
+            ({"days": t["days"], "storage_class": t["storage_class"]} for t in rule.get("transitions") or []),
+            key=lambda t: (t["days"], t["storage_class"]),
+        ),
+        "expiration_days": rule.get("expiration_days"),
+        "noncurrent_version_expiration_days": rule.get("noncurrent_version_expiration_days"),
+        "abort_incomplete_multipart_upload_days": rule.get("abort_incomplete_multipart_upload_days"),
+    }
+
+
+def read_rule(rule: dict) -> dict:
+    """A lifecycle rule as S3 answers it, in the options' form; what the options cannot say is kept under
+    ``other``, so that such a rule differs from any rule asked for (and is rewritten)."""
+    known = {"ID", "Filter", "Prefix", "Status", "Transitions", "Expiration", "NoncurrentVersionExpiration"}
+    known.add("AbortIncompleteMultipartUpload")
+    other = {k: v for k, v in rule.items() if k not in known}
+    found = rule.get("Filter")
+    prefix = rule.get("Prefix", "")
+    if found is not None:
+        extra = {k: v for k, v in found.items() if k != "Prefix"}
+        if extra:
+            other["Filter"] = extra
+        prefix = found.get("Prefix", prefix)
+    transitions = []
+    for t in rule.get("Transitions") or []:
+        if set(t) - {"Days", "StorageClass"}:
+            other.setdefault("Transitions", []).append(t)
+        transitions.append({"days": t.get("Days"), "storage_class": t.get("StorageClass")})
+    expiration = dict(rule.get("Expiration") or {})
+    if expiration.pop("ExpiredObjectDeleteMarker", False) or expiration.get("Date"):
+        other["Expiration"] = rule["Expiration"]
+    noncurrent = dict(rule.get("NoncurrentVersionExpiration") or {})
+    if set(noncurrent) - {"NoncurrentDays"}:
+        other["NoncurrentVersionExpiration"] = noncurrent
+    read = {
+        "id": rule.get("ID"),
+        "prefix": prefix or "",
+        "status": (rule.get("Status") or "").lower(),
+        "transitions": sorted(transitions, key=lambda t: (t["days"] or 0, t["storage_class"] or "")),
+        "expiration_days": expiration.get("Days"),
+        "noncurrent_version_expiration_days": noncurrent.get("NoncurrentDays"),
+        "abort_incomplete_multipart_upload_days": (rule.get("AbortIncompleteMultipartUpload") or {}).get(
+            "DaysAfterInitiation"
+        ),
+    }
+    if other:
+        read["other"] = other
+    return read
+
+
+def api_rule(rule: dict) -> dict:
+    """A rule in the options' form as PutBucketLifecycleConfiguration takes it."""
+    api = {"ID": rule["id"], "Filter": {"Prefix": rule["prefix"]}, "Status": rule["status"].capitalize()}
+    if rule["transitions"]:
+        api["Transitions"] = [{"Days": t["days"], "StorageClass": t["storage_class"]} for t in rule["transitions"]]
+    if rule["expiration_days"] is not None:
+        api["Expiration"] = {"Days": rule["expiration_days"]}
+    if rule["noncurrent_version_expiration_days"] is not None:
+        api["NoncurrentVersionExpiration"] = {"NoncurrentDays": rule["noncurrent_version_expiration_days"]}
+    if rule["abort_incomplete_multipart_upload_days"] is not None:
+        api["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": rule["abort_incomplete_multipart_upload_days"]}
+    return api
+
+
+def same_key(current, wanted) -> bool:
+    """A KMS key id and a key ARN ending with that id name the same key."""
+    if current == wanted:
+        return True
+    if not current or not wanted:
+        return False
+    return current.endswith("/" + wanted) or wanted.endswith("/" + current)
+
+
+def flag(value) -> str:
+    return "true" if value else "false"
+
+
+def validate(params: dict, storage_classes: list) -> None:
+    """Refuse, before any call, what AWS would refuse of the names, rules and combinations of options."""
+    problems = []
+    names = [spec["name"] for spec in params["buckets"]]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        problems.append(f"buckets lists {', '.join(duplicates)} more than once")
+    for name in names:
+        if not NAME_RE.match(name) or ".." in name or IP_RE.match(name):
+            problems.append(
+                f"{name!r}: a bucket name is 3 to 63 lower-case letters, digits, dots and hyphens, starting and "
+                "ending with a letter or digit, without two dots in a row, and not an IP address"
+            )
+    if params["force"] and params["delete_only_if_empty"]:
+        problems.append("force and delete_only_if_empty cannot both be true")
+    owner = params["expected_bucket_owner"]
+    if owner is not None and not re.match(r"^\d{12}$", owner):
+        problems.append(f"expected_bucket_owner {owner!r} is not a 12-digit account id")
+    if params["state"] == "present":
+        for spec in params["buckets"]:
+            problems.extend(validate_bucket(spec, storage_classes))
+    if problems:
+        raise Refused("; ".join(problems))
+
+
+def validate_bucket(spec: dict, storage_classes: list) -> list:
+    name, problems = spec["name"], []
+    if spec.get("encryption_key_id") and spec.get("encryption") not in ("aws:kms", "aws:kms:dsse"):
+        problems.append(f"{name}: encryption_key_id is for aws:kms and aws:kms:dsse encryption only")
+    if spec.get("policy") is not None:
+        try:
+            parse_policy(name, spec["policy"])
+        except Refused as e:
+            problems.append(str(e))
+    rules = spec.get("lifecycle_rules") or []
+    ids = [rule["id"] for rule in rules]
+    for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
+        problems.append(f"{name}: lifecycle rule id {duplicate!r} appears more than once")
+    for rule in rules:
+        where = f"{name}: lifecycle rule {rule['id']!r}"
+        if not 1 <= len(rule["id"]) <= 255:
+            problems.append(f"{where}: an id is 1 to 255 characters")
+        transitions = rule.get("transitions") or []
+        actions = ("expiration_days", "noncurrent_version_expiration_days", "abort_incomplete_multipart_upload_days")
+        if not transitions and all(rule.get(a) is None for a in actions):
+            problems.append(f"{where} has no action (transitions, expiration or abort of multipart uploads)")
+        for option in actions:
+            if rule.get(option) is not None and rule[option] < 1:
+                problems.append(f"{where}: {option} must be a positive number of days")
+        for t in transitions:
+            if t["storage_class"] not in storage_classes:
+                problems.append(
+                    f"{where}: storage class {t['storage_class']!r} is not one of {', '.join(storage_classes)}"
+                )
+            if t["days"] < 0:
+                problems.append(f"{where}: transition days must not be negative")
+            elif t["storage_class"] in IA_CLASSES and t["days"] < 30:
+                problems.append(
+                    f"{where}: a transition to {t['storage_class']} needs 30 days at least, not {t['days']}"
+                )
+            expiration = rule.get("expiration_days")
+            if expiration is not None and expiration <= t["days"]:
+                problems.append(
+                    f"{where}: expiration_days {expiration} must be more than the {t['days']} days of the "
+                    f"transition to {t['storage_class']}"
+                )
+    return problems
+
+
+class Buckets:
+    def __init__(self, module, client):
+        self.module = module
+        self.client = client
+        self.params = module.params
+        self.plan = Plan(module.check_mode)
+        self.specs = module.params["buckets"]
+        self.owner = module.params["expected_bucket_owner"]
+        self.region = module.region or "us-east-1"
+        self.partition = client.meta.partition
+        self._owner_operations = {}
+
+    # -- AWS calls ---------------------------------------------------------------------------------
+    def call(self, operation: str, tolerate: tuple = (), **kwargs):
+        """One call, retried with backoff (``tolerate`` adds codes worth waiting out: a bucket just created that
+        S3 does not know everywhere yet), with ExpectedBucketOwner when an owner is expected."""
+        if self.owner and self.takes_owner(operation):
+            kwargs["ExpectedBucketOwner"] = self.owner
+        method = getattr(self.client, operation)
+        if tolerate:
+            retry = AWSRetry.jittered_backoff(retries=8, delay=1, catch_extra_error_codes=[*S3_RETRY_CODES, *tolerate])
+            return retry(method)(**kwargs)
+        return method(aws_retry=True, **kwargs)
+
+    def takes_owner(self, operation: str) -> bool:
+        if operation not in self._owner_operations:
+            api = self.client.meta.method_to_api_mapping[operation]
+            members = self.client.meta.service_model.operation_model(api).input_shape.members
+            self._owner_operations[operation] = "ExpectedBucketOwner" in members
+        return self._owner_operations[operation]
+
+    def arn(self, name: str) -> str:
+        return f"arn:{self.partition}:s3:::{name}"
+
+    def head(self, name: str):
+        """("ours", region), ("missing", None) or ("foreign", None) for a bucket name."""
+        try:
+            response = self.call("head_bucket", Bucket=name)
+        except is_boto3_error_code(("404", "NoSuchBucket", "NotFound")):
+            return "missing", None
+        except is_boto3_error_code(("403", "AccessDenied", "Forbidden")):
+            return "foreign", None
+        headers = (response.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
+        return "ours", response.get("BucketRegion") or headers.get("x-amz-bucket-region") or self.region
+
+    def read(self, job: tuple):
+        """One part of one bucket, in the form it is compared and shown in."""
+        name, part = job
+        _part, _option, operation, missing = next(p for p in PARTS if p[0] == part)
+        try:
+            response = self.call(operation, Bucket=name)
+        except is_boto3_error_code(missing or "-"):
+            return UNCONFIGURED[part]
+        if part == "public_access":
+            found = response.get("PublicAccessBlockConfiguration") or {}
+            return {option: bool(found.get(key)) for option, key in PUBLIC_ACCESS}
+        if part == "object_ownership":
+            rules = (response.get("OwnershipControls") or {}).get("Rules") or []
+            return rules[0].get("ObjectOwnership") if rules else None
+        if part == "encryption":
+            rules = (response.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+            if not rules:
+                return None
+            default = rules[0].get("ApplyServerSideEncryptionByDefault") or {}
+            return {
+                "sse_algorithm": default.get("SSEAlgorithm"),
+                "kms_key_id": default.get("KMSMasterKeyID"),
+                "bucket_key_enabled": bool(rules[0].get("BucketKeyEnabled")),
+            }
+        if part == "policy":
+            return json.loads(response["Policy"]) if response.get("Policy") else None
+        if part == "versioning":
+            return response.get("Status")
+        if part == "lifecycle_rules":
+            return sorted((read_rule(r) for r in response.get("Rules") or []), key=lambda r: r["id"] or "")
+        return boto3_tag_list_to_ansible_dict(response.get("TagSet") or [])
+
+    # -- what is asked ------------------------------------------------------------------------------
+    def wanted_tags(self, spec: dict) -> dict | None:
+        if self.params["tags"] is None and spec.get("tags") is None:
+            return None
+        tags = {"Name": spec["name"]}
+        tags.update(self.params["tags"] or {})
+        tags.update(spec.get("tags") or {})
+        return {str(k): str(v) for k, v in tags.items()}
+
+    def parts_of(self, spec: dict) -> list:
+        """The parts a bucket's spec asks for (tags: when tags are given)."""
+        parts = [part for part, option, _op, _code in PARTS if option and spec.get(option) is not None]
+        if self.wanted_tags(spec) is not None:
+            parts.append("tags")
+        return parts
+
+    # -- present -----------------------------------------------------------------------------------
+    def present(self):
+        names = [spec["name"] for spec in self.specs]
+        heads = dict(zip(names, parallel(self.head, names), strict=True))
+        self.refuse_foreign(heads)
+        jobs = [
+            (spec["name"], part)
+            for spec in self.specs
+            if heads[spec["name"]][0] == "ours"
+            for part in self.parts_of(spec)
+        ]
+        current = {}
+        for job, value in zip(jobs, parallel(self.read, jobs), strict=True):
+            current.setdefault(job[0], {})[job[1]] = value
+
+        before, after, results = {}, {}, {}
+        for spec in self.specs:
+            name = spec["name"]
+            done = len(self.plan.actions)
+            new = heads[name][0] == "missing"
+            if new:
+                self.create(spec)
+                was = {part: UNCONFIGURED[part] for part in self.parts_of(spec)}
+            else:
+                was = current.get(name, {})
+            now = self.reconcile(spec, was, new)
+            region = self.region if new else heads[name][1]
+            results[name] = dict(name=name, arn=self.arn(name), region=region, **now)
+            if len(self.plan.actions) > done:
+                if not new:
+                    before[name] = dict(region=region, **was)
+                after[name] = dict(region=region, **now)
+        return before, after, results
+
+    def refuse_foreign(self, heads: dict) -> None:
+        problems = []
+        for name, (status, region) in heads.items():
+            if status == "foreign":
+                owner = f" (not owned by {self.owner})" if self.owner else ""
+                problems.append(
+                    f"{name} is taken by another account{owner}: HeadBucket answered 403 (or these credentials "
+                    "may not read it)"
+                )
+            elif status == "ours" and region != self.region:
+                problems.append(f"{name} exists in region {region}, not {self.region}")
+        if problems:
+            raise Refused(
+                "bucket names are global to S3, and these cannot be used here: "
+                + "; ".join(problems)
+                + ". Choose another name, or run in the bucket's region."
+            )
+
+    def create(self, spec: dict) -> None:
+        name = spec["name"]
+        request = {"Bucket": name}
+        if self.region != "us-east-1":
+            request["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+        what = ""
+        if spec.get("object_ownership"):
+            request["ObjectOwnership"] = spec["object_ownership"]
+            what = f" (object ownership {spec['object_ownership']})"
+        try:
+            self.plan.do(f"create bucket {name} in {self.region}{what}", self.call, "create_bucket", **request)
+        except is_boto3_error_code("BucketAlreadyOwnedByYou"):
+            pass  # a run that died after creating it, or another of our calls: ours already
+        except is_boto3_error_code("BucketAlreadyExists"):
+            self.plan.actions.pop()
+            raise Refused(
+                f"bucket names are global to S3, and {name} is taken by another account (BucketAlreadyExists). "
+                "Choose another name."
+            ) from None
+
+    def reconcile(self, spec: dict, was: dict, new: bool) -> dict:
+        """Bring the parts a bucket's spec asks for to it, in an order that never leaves it more open than
+        asked (public access blocked before a policy is written); returns the parts after the changes."""
+        name = spec["name"]
+        tolerate = ("NoSuchBucket",) if new else ()
+        now = dict(was)
+
+        def do(description, operation, **kwargs):
+            self.plan.do(description, self.call, operation, tolerate, Bucket=name, **kwargs)
+
+        def since(old) -> str:
+            return "" if new else f" (was {old})"
+
+        if spec.get("public_access") is not None:
+            wanted = {option: bool(spec["public_access"][option]) for option, _key in PUBLIC_ACCESS}
+            old = was["public_access"] or {}
+            differ = [o for o, _k in PUBLIC_ACCESS if old.get(o) != wanted[o]]
+            if differ:
+                do(
+                    f"set the public access block of bucket {name}: "
+                    + ", ".join(f"{o} {flag(wanted[o])}{since(flag(old.get(o)))}" for o in differ),
+                    "put_public_access_block",
+                    PublicAccessBlockConfiguration={key: wanted[option] for option, key in PUBLIC_ACCESS},
+                )
+                now["public_access"] = wanted
+
+        ownership = spec.get("object_ownership")
+        if ownership is not None:
+            if not new and was["object_ownership"] != ownership:
+                do(
+                    f"set the object ownership of bucket {name}: {ownership} (was {was['object_ownership']})",
+                    "put_bucket_ownership_controls",
+                    OwnershipControls={"Rules": [{"ObjectOwnership": ownership}]},
+                )
+            now["object_ownership"] = ownership
+
+        if spec.get("encryption") is not None:
+            now["encryption"] = self.reconcile_encryption(spec, was["encryption"], do, since)
+
+        if spec.get("policy") is not None:
+            wanted, old = parse_policy(name, spec["policy"]), was["policy"]
+            if wanted is None:
+                if old is not None:
+                    do(f"delete the policy of bucket {name}", "delete_bucket_policy")
+                now["policy"] = None
+            elif old is None or compare_policies(old, wanted):
+                what = "set" if old is None else "replace"
+                do(f"{what} the policy of bucket {name}", "put_bucket_policy", Policy=json.dumps(wanted))
+                now["policy"] = wanted
+
+        if spec.get("versioning") is not None:
+            old = was["versioning"]
+            if spec["versioning"] and old != "Enabled":
+                do(
+                    f"turn versioning on for bucket {name}",
+                    "put_bucket_versioning",
+                    VersioningConfiguration={"Status": "Enabled"},
+                )
+                now["versioning"] = "Enabled"
+            elif not spec["versioning"] and old == "Enabled":
+                do(
+                    f"suspend versioning of bucket {name}",
+                    "put_bucket_versioning",
+                    VersioningConfiguration={"Status": "Suspended"},
+                )
+                now["versioning"] = "Suspended"
+
+        if spec.get("lifecycle_rules") is not None:
+            now["lifecycle_rules"] = self.reconcile_lifecycle(name, spec["lifecycle_rules"], was["lifecycle_rules"], do)
+
+        wanted_tags = self.wanted_tags(spec)
+        if wanted_tags is not None:
+            now["tags"] = self.reconcile_tags(name, was["tags"], wanted_tags, do)
+        return now
+
+    def reconcile_encryption(self, spec: dict, old, do, since) -> dict:
+        algorithm, key, bucket_key = spec["encryption"], spec.get("encryption_key_id"), spec.get("bucket_key_enabled")
+        old = old or {}
+        same = (
+            old.get("sse_algorithm") == algorithm
+            and (key is None or same_key(old.get("kms_key_id"), key))
+            and (bucket_key is None or old.get("bucket_key_enabled") == bucket_key)
+        )
+        if same:
+            return old
+        default = {"SSEAlgorithm": algorithm}
+        if key:
+            default["KMSMasterKeyID"] = key
+        rule = {"ApplyServerSideEncryptionByDefault": default}
+        if bucket_key is not None:
+            rule["BucketKeyEnabled"] = bucket_key
+        wanted = {"sse_algorithm": algorithm, "kms_key_id": key, "bucket_key_enabled": bool(bucket_key)}
+
+        def text(state: dict) -> str:
+            words = state.get("sse_algorithm") or "none"
+            if state.get("kms_key_id"):
+                words += f" with key {state['kms_key_id']}"
+            if state.get("bucket_key_enabled"):
+                words += ", bucket key on"
+            return words
+
+        do(
+            f"set the encryption of bucket {spec['name']}: {text(wanted)}{since(text(old))}",
+            "put_bucket_encryption",
+            ServerSideEncryptionConfiguration={"Rules": [rule]},
+        )
+        return wanted
+
+    def reconcile_lifecycle(self, name: str, rules: list, old: list, do) -> list:
+        wanted = sorted((wanted_rule(r) for r in rules), key=lambda r: r["id"])
+        if wanted == old:
+            return old
+        old_by_id = {r["id"]: r for r in old}
+        wanted_ids = {r["id"] for r in wanted}
+        notes = []
+        for rule in wanted:
+            if rule["id"] not in old_by_id:
+                notes.append(f"add {rule['id']}")
+            elif old_by_id[rule["id"]] != rule:
+                notes.append(f"replace {rule['id']}")
+        notes.extend(f"remove {r['id']}" for r in old if r["id"] not in wanted_ids)
+        if not wanted:
+            do(f"delete the lifecycle rules of bucket {name}: {', '.join(notes)}", "delete_bucket_lifecycle")
+        else:
+            do(
+                f"set the lifecycle rules of bucket {name}: {', '.join(notes)}",
+                "put_bucket_lifecycle_configuration",
+                LifecycleConfiguration={"Rules": [api_rule(r) for r in wanted]},
+            )
+        return wanted
+
+    def reconcile_tags(self, name: str, old: dict, wanted: dict, do) -> dict:
+        # PutBucketTagging replaces the whole set: one write for what is set and what is removed.
+        to_set, to_unset = compare_aws_tags(old, wanted, purge_tags=self.params["purge_tags"])
+        if not to_set and not to_unset:
+            return old
+        tags = {k: v for k, v in dict(old, **to_set).items() if k not in to_unset}
+        notes = []
+        if to_set:
+            notes.append(f"set {', '.join(sorted(to_set))}")
+        if to_unset:
+            notes.append(f"remove {', '.join(sorted(to_unset))}")
+        if tags:
+            do(f"tag bucket {name}: {'; '.join(notes)}", "put_bucket_tagging", Tagging={"TagSet": tag_list(tags)})
+        else:
+            do(f"tag bucket {name}: {'; '.join(notes)}", "delete_bucket_tagging")
+        return dict(sorted(tags.items()))
+
+    # -- absent ------------------------------------------------------------------------------------
+    def absent(self):
+        names = [spec["name"] for spec in self.specs]
+        heads = dict(zip(names, parallel(self.head, names), strict=True))
+        before, results, kept, not_empty = {}, {}, [], []
+        for spec in self.specs:
+            name = spec["name"]
+            status, region = heads[name]
+            results[name] = {"name": name, "arn": None, "region": region, "reason": None}
+            if status == "missing":
+                continue
+            if status == "foreign":
+                warn(f"s3://{name} is not this account's bucket (HeadBucket answered 403): left alone")
+                continue
+            holds = self.holds_objects(name)
+            if holds and self.params["delete_only_if_empty"]:
+                self.keep(spec, results, kept)
+                continue
+            if holds and not self.params["force"]:
+                not_empty.append(name)
+                results[name]["arn"] = self.arn(name)
+                continue
+            before[name] = {"arn": self.arn(name), "region": region, "holds_objects": holds}
+            if holds:
+                self.plan.do(f"delete every object version and delete marker of bucket {name}", self.empty, name)
+            try:
+                self.plan.do(f"delete bucket {name}", self.call, "delete_bucket", Bucket=name)
+            except is_boto3_error_code("BucketNotEmpty"):
+                # Objects written since the bucket was listed (or emptied).
+                self.plan.actions.pop()
+                before.pop(name)
+                if self.params["delete_only_if_empty"]:
+                    self.keep(spec, results, kept)
+                else:
+                    not_empty.append(name)
+                    results[name]["arn"] = self.arn(name)
+        if not_empty:
+            raise NotEmpty(
+                f"buckets not empty, not deleted: {', '.join(not_empty)}. force: true deletes their objects and "
+                "every version first; delete_only_if_empty: true keeps them without failing."
+            )
+        return before, {}, results, kept
+
+    def keep(self, spec: dict, results: dict, kept: list) -> None:
+        name = spec["name"]
+        kept.append(name)
+        results[name].update(arn=self.arn(name), reason=spec["keep_reason"])
+        warn(f"kept s3://{name}: {spec['keep_reason']}")
+
+    def holds_objects(self, name: str) -> bool:
+        """Whether a bucket holds an object version or a delete marker (what keeps S3 from deleting it)."""
+        page = self.call("list_object_versions", Bucket=name, MaxKeys=1)
+        return bool(page.get("Versions") or page.get("DeleteMarkers"))
+
+    def empty(self, name: str) -> None:
+        """Delete every object version and delete marker of a bucket, a page (up to 1000) at a time."""
+        markers = {}
+        while True:
+            page = self.call("list_object_versions", Bucket=name, MaxKeys=KEYS_PER_DELETE, **markers)
+            keys = [
+                {"Key": v["Key"], "VersionId": v["VersionId"]}
+                for v in (page.get("Versions") or []) + (page.get("DeleteMarkers") or [])
+            ]
+            for start in range(0, len(keys), KEYS_PER_DELETE):
+                answer = self.call(
+                    "delete_objects",
+                    Bucket=name,
+                    Delete={"Objects": keys[start : start + KEYS_PER_DELETE], "Quiet": True},
+                )
+                errors = answer.get("Errors") or []
+                if errors:
+                    first = errors[0]
+                    raise Refused(
+                        f"{len(errors)} object versions of bucket {name} could not be deleted (the first, "
+                        f"{first.get('Key')}: {first.get('Code')} {first.get('Message')}); the bucket is kept"
+                    )
+            if not page.get("IsTruncated"):
+                return
+            markers = {"KeyMarker": page["NextKeyMarker"], "VersionIdMarker": page["NextVersionIdMarker"]}
+
+
+def main():
+    transition_options = dict(
+        days=dict(type="int", required=True, aliases=["transition_days"]),
+        storage_class=dict(type="str", required=True),
+    )
+    rule_options = dict(
+        id=dict(type="str", required=True),
+        prefix=dict(type="str", default=""),
+        status=dict(type="str", default="enabled", choices=["enabled", "disabled"]),
+        transitions=dict(type="list", elements="dict", default=[], options=transition_options),
+        expiration_days=dict(type="int"),
+        noncurrent_version_expiration_days=dict(type="int"),
+        abort_incomplete_multipart_upload_days=dict(type="int"),
+    )
+    public_access_options = {option: dict(type="bool", default=True) for option, _key in PUBLIC_ACCESS}
+    argument_spec = dict(
+        buckets=dict(
+            type="list",
+            elements="dict",
+            required=True,
+            options=dict(
+                name=dict(type="str", required=True),
+                encryption=dict(type="str", choices=["AES256", "aws:kms", "aws:kms:dsse"]),
+                encryption_key_id=dict(type="str"),
+                bucket_key_enabled=dict(type="bool"),
+                public_access=dict(type="dict", options=public_access_options),
+                object_ownership=dict(
+                    type="str", choices=["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"]
+                ),
+                policy=dict(type="raw"),
+                versioning=dict(type="bool"),
+                lifecycle_rules=dict(type="list", elements="dict", options=rule_options),
+                tags=dict(type="dict"),
+                keep_reason=dict(type="str", default="it is not empty and delete_only_if_empty is set"),
+            ),
+        ),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+        expected_bucket_owner=dict(type="str"),
+        force=dict(type="bool", default=False),
+        delete_only_if_empty=dict(type="bool", default=False),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    p = module.params
+    retry = AWSRetry.jittered_backoff(retries=10, catch_extra_error_codes=S3_RETRY_CODES)
+    client = module.client("s3", retry_decorator=retry)
+    buckets = Buckets(module, client)
+    try:
+        validate(p, list(client.meta.service_model.shape_for("TransitionStorageClass").enum))
+    except Refused as e:
+        module.fail_json(msg=str(e), actions=[])
+    kept = []
+    try:
+        if p["state"] == "present":
+            before, after, results = buckets.present()
+        else:
+            before, after, results, kept = buckets.absent()
+    except (Refused, NotEmpty) as e:
+        module.fail_json(msg=str(e), actions=buckets.plan.actions)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        # Nothing is rolled back, and a bucket is never deleted to start again: what was done is in actions.
+        what = "reconciliation failed (no bucket was deleted)" if p["state"] == "present" else "deletion failed"
+        module.fail_json_aws(e, msg=f"bucket {what}", actions=buckets.plan.actions)
+    buckets.plan.exit_json(module, before, after, buckets=results, kept=kept)
+
+
+if __name__ == "__main__":
+    main()
