@@ -297,6 +297,8 @@ def _child(conn: socket.socket, listener: socket.socket, raw_request: bytes, cod
     os.close(null)
     sys.argv = [""]
     _remember_compiled_sources(code_directory)
+    _payload_first("ansible", "ansible")
+    _payload_first("ansible.module_utils", "ansible/module_utils")
     rc = 0
     try:
         code = compile(wrapper, "<stdin>", "exec")
@@ -333,6 +335,28 @@ def _child(conn: socket.socket, listener: socket.socket, raw_request: bytes, cod
         "stderr": base64.b64encode(err.read()).decode("ascii"),
     }
     _send(conn, json.dumps(response).encode("ascii"))
+
+
+def _payload_first(package: str, folder: str) -> None:
+    """Let the payload provide what the installed package lacks, as under `python`.
+
+    Under `python` the payload's `ansible` comes first on the path and extends itself with the
+    installed one; here `ansible` and `ansible.module_utils` were imported from the installed
+    package before the payload existed. A module of a playbook's `library/` (`ansible.legacy.*`)
+    or a `module_utils/` of its own is only in the payload: each package's path lists the payload's
+    folder first, looked up when a submodule is imported.
+    """
+    module = sys.modules.get(package)
+    installed = list(getattr(module, "__path__", None) or [])
+    if module is None or not installed:
+        return
+
+    class PayloadFirst(list):
+        def __iter__(self):
+            payloads = [entry for entry in sys.path if entry.endswith(".zip") and os.path.isfile(entry)]
+            return iter([os.path.join(entry, folder) for entry in payloads] + installed)
+
+    module.__path__ = PayloadFirst(installed)
 
 
 def _remember_compiled_sources(directory: str | None) -> None:

@@ -28,7 +28,13 @@ BLOCKED = {
 
 
 @pytest.fixture
-def run(aws, capsys):
+def run(aws, capsys, monkeypatch):
+    # A module runs in a process of its own, never in the controller's: here every test shares one
+    # process, where another test may have loaded controller code (warnings would go to the display).
+    from ansible.module_utils import _internal
+
+    monkeypatch.setattr(_internal, "is_controller", False)
+
     def _run(buckets, check_mode=False, **overrides):
         args = {"buckets": buckets, "tags": TAGS}
         args.update(overrides)

@@ -98,11 +98,16 @@ SAME_RESULTS = """
       amazon.aws.aws_caller_info:
       register: probe_caller
 
+    - name: A module that warns (its warnings come back with its result, not on the interpreter's output)
+      probe_warn:
+      register: probe_warned
+
     - name: Hand the results over
       ansible.builtin.copy:
         content: "{{ {'env': probe_env.stdout, 'false_rc': probe_false.rc, 'missing_failed': probe_missing.failed,
                       'missing_msg': probe_missing.msg, 'check_changed': probe_check.changed,
-                      'account': probe_caller.account} | to_json }}"
+                      'account': probe_caller.account, 'warned': probe_warned.warnings | default([]) | length,
+                      'warned_ok': probe_warned is succeeded} | to_json }}"
         dest: "{{ probe_dir }}/{{ ansible_connection | replace('.', '_') }}.json"
         mode: "0600"
 """
@@ -129,9 +134,25 @@ def _inventory(tmp_path: Path, connection: str) -> Path:
     return inventory
 
 
+# A playbook's own module (ansible.legacy.*) with a module_util of its own: both are only in the
+# payload, never in the installed ansible the warm interpreter imported.
+PROBE_WARN = """#!/usr/bin/python
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.probe_util import MESSAGE
+
+module = AnsibleModule(argument_spec={}, supports_check_mode=True)
+module.warn(MESSAGE)
+module.exit_json(changed=False)
+"""
+
+
 def _run(tmp_path: Path, port: int, connection: str, *args: str, tmpdir: Path | None = None, **env):
     playbook = tmp_path / "probe.yml"
     playbook.write_text(SAME_RESULTS)
+    (tmp_path / "library").mkdir(exist_ok=True)
+    (tmp_path / "library" / "probe_warn.py").write_text(PROBE_WARN)
+    (tmp_path / "module_utils").mkdir(exist_ok=True)
+    (tmp_path / "module_utils" / "probe_util.py").write_text('MESSAGE = "probe warning"\n')
     return subprocess.run(
         [PLAYBOOK, str(playbook), "-i", str(_inventory(tmp_path, connection)), *args],
         cwd=REPO,
@@ -156,6 +177,7 @@ def test_modules_run_warm_give_what_local_gives(aws, tmp_path):
     assert fast["missing_failed"] is True and fast["missing_msg"]
     assert fast["check_changed"] is True and not (tmp_path / "check-mode").exists()
     assert fast["account"] == aws.client("sts").get_caller_identity()["Account"]
+    assert fast["warned"] == 1 and fast["warned_ok"] is True
     assert "EXEC (warm interpreter)" in warm.stdout
     assert "EXEC (warm interpreter)" not in cold.stdout
 
