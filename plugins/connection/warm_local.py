@@ -21,7 +21,9 @@ description:
     every module of every run (about 0.2 s a module). The payload is the same, byte for byte. The
     sources in the payload are compiled once too, and kept under their digest, as C(__pycache__) does.
   - Everything else (raw commands, file transfers, modules run with C(async) or C(become), non-Python
-    modules) runs as with C(ansible.builtin.local). So does everything when O(warm) is off.
+    modules, modules run by another interpreter than the one running Ansible - the shipped inventories
+    set C(ansible_python_interpreter) to C(ansible_playbook_python)) runs as with C(ansible.builtin.local).
+    So does everything when O(warm) is off.
   - The memo, the compiled sources and the sockets live in C(<tmp>/ninetynine-warm-<uid>/), a directory
     only the user can read; deleting it is always safe.
   - Only the user running Ansible can reach the interpreter (a socket in a private directory, the peer's
@@ -53,6 +55,7 @@ notes:
 import os
 import re
 import shlex
+import sys
 
 import ansible.constants as C
 from ansible.module_utils.common.text.converters import to_bytes, to_text
@@ -96,6 +99,19 @@ def parse_module_command(cmd: str) -> tuple[dict[str, str], str] | None:
     return environ, interpreter
 
 
+def is_controller_interpreter(interpreter: str) -> bool:
+    """Whether a module's interpreter is the one running Ansible (ansible_playbook_python).
+
+    The warm interpreter imports the installed ansible and boto3 of the interpreter it runs: only
+    the controller's own has the ansible the payload was built from. Any other (discovered, or
+    another virtualenv's) runs modules the usual way.
+    """
+    # The same binary from the same directory: `python` and `python3.11` of one virtualenv qualify,
+    # the same base Python of another virtualenv does not.
+    mine, theirs = os.path.abspath(sys.executable), os.path.abspath(interpreter)
+    return os.path.dirname(mine) == os.path.dirname(theirs) and os.path.realpath(mine) == os.path.realpath(theirs)
+
+
 class Connection(LocalConnection):
     """Local connection; pipelined Python modules go to the run's warm interpreter."""
 
@@ -116,7 +132,12 @@ class Connection(LocalConnection):
 
     def exec_command(self, cmd, in_data=None, sudoable=True):
         parsed = parse_module_command(to_text(cmd)) if in_data else None
-        if parsed is None or not self._warm_enabled() or (sudoable and self.become):
+        if (
+            parsed is None
+            or not self._warm_enabled()
+            or (sudoable and self.become)
+            or not is_controller_interpreter(parsed[1])
+        ):
             return super().exec_command(cmd, in_data=in_data, sudoable=sudoable)
         assignments, interpreter = parsed
         environ = dict(os.environ)

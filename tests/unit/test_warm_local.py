@@ -15,7 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
-from ansible_collections.ninetynine.trading_infra.plugins.connection.warm_local import parse_module_command
+from ansible_collections.ninetynine.trading_infra.plugins.connection.warm_local import (
+    is_controller_interpreter,
+    parse_module_command,
+)
 from ansible_collections.ninetynine.trading_infra.plugins.plugin_utils import warm_runner
 
 from tests.helpers import REPO, ansible_env
@@ -58,6 +61,16 @@ def test_a_pipelined_module_command_gives_its_environment_and_interpreter():
 )
 def test_anything_else_is_left_to_the_shell(cmd):
     assert parse_module_command(cmd) is None
+
+
+def test_only_the_interpreter_running_ansible_runs_modules_warm():
+    assert is_controller_interpreter(sys.executable)
+    here, name = os.path.split(sys.executable)
+    assert is_controller_interpreter(os.path.join(here, ".", name))
+    siblings = [p for p in Path(here).glob("python*") if p.resolve() == Path(sys.executable).resolve()]
+    assert all(is_controller_interpreter(str(p)) for p in siblings)  # python, python3, python3.11
+    assert not is_controller_interpreter("/usr/bin/python3")  # discovered: its own ansible, or none
+    assert not is_controller_interpreter("/opt/other-venv/bin/python3.11")
 
 
 # -- modules run warm give what ansible.builtin.local gives --------------------------------------
