@@ -263,7 +263,13 @@ def _warm_service(name: str) -> None:
             aws_secret_access_key="warm",  # noqa: S106 - a placeholder, never sent
             region_name="us-east-1",
         )
-        session.client(name)
+        client = session.client(name)
+        # The paginators' and waiters' models too: amazon.aws pages through most reads, and a model
+        # a child loads is lost with it (33 of the 49 modules of a no-op re-run loaded them).
+        operation = next(iter(client.meta.method_to_api_mapping), None)
+        if operation:
+            client.can_paginate(operation)
+        client.waiter_names  # noqa: B018 - reading it loads the waiter model
     except Exception:  # noqa: S110 - an unknown service in this botocore only stays cold
         pass
 

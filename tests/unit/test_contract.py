@@ -150,7 +150,20 @@ def test_the_preflight_applies_every_roles_whole_contract_first():
     assert sorted(validated) == ROLES
     # The account is asked last, once every offline check passed; then the roles need not check again.
     assert included[-1]["tasks_from"] == "preflight_account.yml"
-    assert preflight["tasks"][-1]["ansible.builtin.set_fact"] == {"trading_preflight_passed": True}
+    last = preflight["tasks"][-1]["ansible.builtin.set_fact"]
+    assert last["trading_preflight_passed"] is True
+    # With the run's AWS environment, templated once instead of for every task of the converge play.
+    assert set(last) == {"trading_preflight_passed", "trading_run_environment"}
+    converge = plays[1]
+    assert "trading_run_environment if trading_run_environment is defined" in converge["environment"]
+    # The roles' own argument-spec check at entry would repeat the preflight's.
+    imports = [
+        task[key]
+        for task in converge["tasks"] + converge["tasks"][1]["block"] + converge["tasks"][1]["always"]
+        for key in ("ansible.builtin.import_role",)
+        if key in task
+    ]
+    assert imports and all(one["rolespec_validate"] is False for one in imports)
     for role in ROLES:
         tasks = yaml.safe_load(Path(REPO / "roles" / role / "tasks" / "validate.yml").read_text())
         first = tasks[0]
