@@ -23,7 +23,8 @@ description:
     name) is refused with the list of fields.
   - With O(wait=false) the module returns once RDS has accepted the creation of the cluster and its
     instances, so that other long operations can run meanwhile; a later call with O(wait=true)
-    waits.
+    waits. With O(wait_instances=false), a call waits for the cluster only, creates the instances
+    it lacks and returns while they are created, for a last call with O(wait=true) to wait for.
   - A cluster with deletion protection is only deleted when O(deletion_protection=false) is given
     with O(state=absent).
   - Supports check mode and diff mode.
@@ -147,6 +148,14 @@ options:
     description: Wait for the cluster and its instances to be available (or gone).
     type: bool
     default: true
+  wait_instances:
+    description:
+      - With O(wait=true), whether to wait for the instances too. V(false) waits for the cluster to be
+        available, creates the instances it lacks and returns while they are being created; an
+        instance found not available is left alone (a later call waits for it and reconciles it).
+    type: bool
+    default: true
+    version_added: 1.3.0
   wait_timeout:
     description: Seconds to wait.
     type: int
@@ -382,18 +391,20 @@ class Aurora:
         }
 
     # ---- waiting -----------------------------------------------------------------------------
-    def wait(self, gone=False):
+    def wait(self, gone=False, instances=True):
         started = time.monotonic()
         deadline = started + self.p["wait_timeout"]
         delay = 2
         while True:
-            cluster, instances = self.describe()
+            cluster, members = self.describe()
             if gone and cluster is None:
                 return None, []
             if not gone and cluster is not None:
-                states = [cluster.get("Status")] + [i.get("DBInstanceStatus") for i in instances]
+                states = [cluster.get("Status")]
+                if instances:
+                    states += [member.get("DBInstanceStatus") for member in members]
                 if all(s in READY for s in states):
-                    return cluster, instances
+                    return cluster, members
             if time.monotonic() > deadline:
                 self.module.fail_json(
                     msg=f"cluster {self.id} not {'gone' if gone else 'available'} after {self.p['wait_timeout']}s",
@@ -481,7 +492,7 @@ class Aurora:
         # Instances join a cluster once it is available. Without waiting, the next call creates them.
         if self.module.check_mode or p["wait"]:
             if not self.module.check_mode:
-                self.wait()
+                self.wait(instances=False)
             for index, name in enumerate(self.instance_names(p["reader_count"] + 1)):
                 self.create_instance(name, index, writer=index == 0)
 
@@ -696,7 +707,10 @@ class Aurora:
             if cluster.get("Status") not in READY or any(i.get("DBInstanceStatus") not in READY for i in instances):
                 if not p["wait"]:
                     return before, before, cluster, instances
-                cluster, instances = self.wait()
+                cluster, instances = self.wait(instances=p["wait_instances"])
+                if any(i.get("DBInstanceStatus") not in READY for i in instances):
+                    # Only without waiting for the instances: the call that waits reconciles them.
+                    return before, before, cluster, instances
             have = self.comparable(cluster, instances)
             self.refuse_replacement(have)
             self.modify_cluster(cluster, have)
@@ -705,7 +719,7 @@ class Aurora:
             self.modify_instances(instances)
             self.scale_readers(cluster, instances)
         if self.plan.changed and not self.module.check_mode:
-            cluster, instances = self.wait() if p["wait"] else self.describe()
+            cluster, instances = self.wait(instances=p["wait_instances"]) if p["wait"] else self.describe()
         after = dict(before)
         after.update(
             {
@@ -790,6 +804,7 @@ def main():
         apply_immediately=dict(type="bool", default=False),
         final_snapshot_identifier=dict(type="str"),
         wait=dict(type="bool", default=True),
+        wait_instances=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=3600),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         tags=dict(type="dict", aliases=["resource_tags"]),

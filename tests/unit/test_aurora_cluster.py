@@ -157,6 +157,25 @@ def test_start_without_waiting_then_wait(aws, run):
     assert finished["cluster"]["instances"][0]["writer"] is True
 
 
+def test_the_instances_can_be_started_once_the_cluster_is_ready_and_waited_for_later(aws, run):
+    aws.set_latency(0.005)  # cluster 1.5 s, each instance 2.4 s
+    assert run(wait=False)["actions"] == ["create cluster trading-test"]
+    middle = run(wait_instances=False)
+    # The cluster was waited for, its instances were created and are not waited for.
+    assert middle["actions"] == [
+        "create instance trading-test-1 (writer, us-east-1a)",
+        "create instance trading-test-2 (reader, us-east-1b)",
+    ]
+    assert middle["cluster"]["status"] == "available"
+    assert [i["status"] for i in middle["cluster"]["instances"]] == ["creating", "creating"]
+    # Called again meanwhile: the instances are left to the call that waits.
+    again = run(wait_instances=False)
+    assert again["changed"] is False and again["actions"] == []
+    finished = run()
+    assert finished["changed"] is False
+    assert [i["status"] for i in finished["cluster"]["instances"]] == ["available", "available"]
+
+
 def test_throttling_is_retried(aws, run):
     aws.set_faults(throttle_rate=0.3, seed=4, services=["rds"])
     result = run()
