@@ -98,11 +98,13 @@ def apply() -> None:
 
     CloudTrailResponse.describe_trails = describe_listed
 
-    from . import elasticache, logs, rules
+    from . import elasticache, iam, logs, rules, vpc
 
     elasticache.apply()
     rules.apply()  # AWS's service rules (rules.py), on top of elasticache.py's operations
     logs.apply()
+    vpc.apply()
+    iam.apply()
     _latency()
     aurora_parameter_defaults()
     performance_insights()
