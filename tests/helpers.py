@@ -114,5 +114,5 @@ LOCAL_PLATFORM_COUNTS = {
     "aurora_instances": 2,  # writer and one reader
     "redis_groups": 1,
     "load_balancers": 1,
-    "kms_aliases": 3,  # the data tier's, EKS's and compliance's keys
+    "kms_aliases": 4,  # the data tier's, EKS's, compliance's and the flow logs' keys
 }

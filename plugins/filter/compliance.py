@@ -45,6 +45,29 @@ GUARDDUTY_FEATURES = (
 PERIODS = (10, 30, 60, 120, 300, 600, 900, 1800, 3600, 21600, 86400)
 
 
+# The module's settings and defaults (CIS AWS Foundations 1.8 and 1.9, AWS FSBP IAM.7), and IAM's
+# ranges (UpdateAccountPasswordPolicy: low, high, whether 0 turns the rule off).
+PASSWORD_POLICY = {
+    "minimum_length": 14,
+    "require_symbols": True,
+    "require_numbers": True,
+    "require_uppercase": True,
+    "require_lowercase": True,
+    "allow_users_to_change_password": True,
+    "max_age_days": 90,
+    "reuse_prevention": 24,
+    "hard_expiry": False,
+}
+# A header name as AWS WAF's SingleHeader takes it (1 to 64 characters), in lower case as the
+# redaction compares it.
+HEADER_RE = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$")
+PASSWORD_RANGES = {
+    "minimum_length": (6, 128, False),
+    "max_age_days": (1, 1095, True),
+    "reuse_prevention": (1, 24, True),
+}
+
+
 def _number(value):
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
@@ -512,10 +535,45 @@ def compliance_validation_errors(v):
         ):
             err("compliance_budget_alert_percents", f"{percents!r} must be a list of percentages from 1 to 1000")
 
+    # The account's IAM password policy (iam_account_password_policy): IAM's ranges, and in prod the
+    # CIS AWS Foundations values (1.8: 14 characters or more; 1.9: the last 24 passwords).
+    password = v.get("compliance_password_policy", {})
+    if not isinstance(password, dict):
+        err("compliance_password_policy", "must be a mapping of setting to value")
+        password = {}
+    wanted_password = dict(PASSWORD_POLICY, **password)
+    for key, value in password.items():
+        if key not in PASSWORD_POLICY:
+            err(f"compliance_password_policy.{key}", f"unknown setting; known: {', '.join(sorted(PASSWORD_POLICY))}")
+        elif key in PASSWORD_RANGES:
+            low, high, off = PASSWORD_RANGES[key]
+            if _int(value) is None or not (low <= value <= high or (off and value == 0)):
+                allowed = f"{low} to {high}" + (" (or 0 for none)" if off else "")
+                err(f"compliance_password_policy.{key}", f"{value!r} must be a whole number from {allowed}")
+        elif not isinstance(value, bool):
+            err(f"compliance_password_policy.{key}", f"{value!r} must be true or false")
+
+    headers = v.get("compliance_waf_redacted_headers", [])
+    if not isinstance(headers, list) or not all(isinstance(h, str) and HEADER_RE.match(h) for h in headers):
+        err("compliance_waf_redacted_headers", f"{headers!r} must be a list of lower-case HTTP header names")
+
     if is_production(v):
+        if v.get("compliance_password_policy_enabled") is True:
+            length, reuse = wanted_password.get("minimum_length"), wanted_password.get("reuse_prevention")
+            if _int(length) is not None and length < 14:
+                err("compliance_password_policy.minimum_length", f"{length} is below CIS 1.8's 14 characters in prod")
+            if _int(reuse) is not None and reuse < 24:
+                err("compliance_password_policy.reuse_prevention", f"{reuse} is below CIS 1.9's 24 passwords in prod")
         if not _emails(emails):
             err("compliance_alert_emails", "prod needs at least one address to alert")
-        for flag in ("compliance_alarms_enabled", "compliance_config_enabled", "compliance_securityhub_enabled"):
+        for flag in (
+            "compliance_alarms_enabled",
+            "compliance_config_enabled",
+            "compliance_securityhub_enabled",
+            "compliance_cloudtrail_enabled",
+            "compliance_cis_alarms_enabled",
+            "compliance_waf_logging_enabled",
+        ):
             if not v.get(flag):
                 err(flag, "must be true in prod")
         if _int(retention) in LOG_RETENTION_DAYS and retention < 365:

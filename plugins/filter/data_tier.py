@@ -69,8 +69,16 @@ def _version(value, majors):
     return match is not None and int(match.group(1)) in majors
 
 
-def data_tier_validation_errors(v):
-    """Every problem with the data_tier role's inputs, each naming the variable and the environment."""
+def _minor_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def data_tier_validation_errors(v, pinned_minors=None):
+    """Every problem with the data_tier role's inputs, each naming the variable and the environment.
+
+    ``pinned_minors`` is the role's data_tier_aurora_pinned_minors (major -> the minor the collection
+    pins): a production environment may not run an Aurora minor older than the pin of its major.
+    """
     env = v.get("trading_env")
     errors = []
 
@@ -209,6 +217,14 @@ def data_tier_validation_errors(v):
         if v.get("data_tier_apply_immediately"):
             err("data_tier_apply_immediately", "must be false in prod (changes wait for the maintenance window)")
         if aurora:
+            version = v.get("data_tier_aurora_engine_version")
+            pinned = (pinned_minors or {}).get(str(version).split(".", maxsplit=1)[0])
+            if _version(version, AURORA_MAJORS) and pinned and _minor_key(version) < _minor_key(pinned):
+                err(
+                    "data_tier_aurora_engine_version",
+                    f"{version} is older than {pinned}, the minor this collection pins for Aurora PostgreSQL "
+                    f"{pinned.split('.')[0]} (data_tier_aurora_pinned_minors); prod runs {pinned} or later",
+                )
             if not v.get("data_tier_aurora_deletion_protection"):
                 err("data_tier_aurora_deletion_protection", "must be true in prod")
             if _int(v.get("data_tier_aurora_reader_count")) == 0:

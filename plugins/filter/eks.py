@@ -91,8 +91,11 @@ def eks_validation_errors(v, supported_versions=()):
     log_types = v.get("eks_log_types")
     if not isinstance(log_types, list) or any(t not in LOG_TYPES for t in log_types):
         err("eks_log_types", f"{log_types!r} must be a list drawn from {', '.join(LOG_TYPES)}")
-    elif prod and not {"api", "audit", "authenticator"} <= set(log_types):
-        err("eks_log_types", "prod keeps at least api, audit and authenticator logs")
+    elif prod and set(log_types) != set(LOG_TYPES):
+        # Every control-plane log type in production (FSBP EKS.8 asks for audit at least; a security
+        # review wants the scheduler's and controller manager's decisions too).
+        missing = ", ".join(t for t in LOG_TYPES if t not in log_types)
+        err("eks_log_types", f"prod keeps every control-plane log type ({', '.join(LOG_TYPES)}); {missing} missing")
     if v.get("eks_log_retention_days") not in LOG_RETENTION_DAYS:
         err("eks_log_retention_days", f"{v.get('eks_log_retention_days')!r} is not a CloudWatch Logs retention")
     elif prod and v["eks_log_retention_days"] < 365:

@@ -8,6 +8,7 @@ Pure Python (``ipaddress``), so they run on the controller with no AWS call and 
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tier import is_production
@@ -49,6 +50,16 @@ KMS_KEY_ARN_RE = re.compile(
     r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
 )
 S3_ARN_RE = re.compile(r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+# General purpose bucket names (Amazon S3 User Guide, "General purpose bucket naming rules"): 3 to 63
+# lower-case letters, digits, dots and hyphens, beginning and ending with a letter or digit, no two
+# adjacent dots, not an IP address.
+BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+IP_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+# AWS PrivateLink Guide: "The maximum size of an endpoint policy is 20,480 characters (including white space)".
+MAX_ENDPOINT_POLICY = 20_480
+# Remote administration ports no network ACL may open to the internet (FSBP EC2.21, CIS 5.1).
+ADMIN_PORTS = (22, 3389)
+ANYWHERE = "0.0.0.0/0"
 REGION_RE = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
 
@@ -84,6 +95,89 @@ def subnet_layout(vpc_cidr, azs, public=None, private=None, data=None):
         cidrs = explicit[tier] or carved[tier]
         layout.extend({"tier": tier, "az": az, "cidr": cidr} for az, cidr in zip(azs, cidrs, strict=False))
     return layout
+
+
+def network_acl_rules(vpc_cidr):
+    """The entries of the three tiers' network ACLs (vpc_network's network_acl_rules), for the VPC's CIDR.
+
+    Network ACLs are stateless: every tier admits the replies to what it sends. None admits SSH or
+    RDP from anywhere (FSBP EC2.21, CIS 5.1): the ephemeral range an internet reply comes back to
+    (1024-65535, what NAT gateways and load balancers use: Amazon VPC User Guide, "Ephemeral ports")
+    is opened in two parts around 3389. Outbound is open; the route tables decide where traffic goes.
+
+    * public (load balancer, NAT gateways): HTTPS and HTTP (redirected to HTTPS) from anywhere,
+      everything from the VPC (the private subnets through the NAT gateways, the targets' replies to the
+      load balancer), the internet's replies to the NAT gateways.
+    * private (EKS nodes and pods, the control plane's interfaces): everything from the VPC, the
+      replies that come back through the NAT gateway (image pulls, AWS APIs).
+    * data (Aurora, Redis): everything from the VPC; TCP replies from S3 through the gateway endpoint
+      (a network ACL cannot name the S3 prefix list, and these subnets have no other way out).
+    * every tier: ICMP "fragmentation needed" from anywhere, without which path MTU discovery fails
+      (Amazon EC2 User Guide, "Network maximum transmission unit (MTU) for your EC2 instance", Path MTU
+      Discovery: network ACLs must let ICMP "Destination Unreachable: fragmentation needed" in).
+    """
+    vpc = _network(vpc_cidr)
+    if vpc is None:
+        raise ValueError(f"{vpc_cidr!r} is not an IPv4 CIDR")
+    vpc = str(vpc)
+
+    def rule(tier, number, protocol, cidr, ports=None, egress=False, icmp=None):
+        out = {"tier": tier, "egress": egress, "rule_number": number, "protocol": protocol, "action": "allow"}
+        out["cidr"] = cidr
+        if ports:
+            out["from_port"], out["to_port"] = ports
+        if icmp:
+            out["icmp_type"], out["icmp_code"] = icmp
+        return out
+
+    replies = [(1024, 3388), (3390, 65535)]
+    rules = [
+        rule("public", 100, "tcp", ANYWHERE, (443, 443)),
+        rule("public", 110, "tcp", ANYWHERE, (80, 80)),
+        rule("public", 120, "all", vpc),
+        rule("public", 130, "tcp", ANYWHERE, replies[0]),
+        rule("public", 140, "tcp", ANYWHERE, replies[1]),
+        rule("public", 150, "udp", ANYWHERE, replies[0]),
+        rule("public", 160, "udp", ANYWHERE, replies[1]),
+        rule("private", 100, "all", vpc),
+        rule("private", 110, "tcp", ANYWHERE, replies[0]),
+        rule("private", 120, "tcp", ANYWHERE, replies[1]),
+        rule("private", 130, "udp", ANYWHERE, replies[0]),
+        rule("private", 140, "udp", ANYWHERE, replies[1]),
+        rule("data", 100, "all", vpc),
+        rule("data", 110, "tcp", ANYWHERE, replies[0]),
+        rule("data", 120, "tcp", ANYWHERE, replies[1]),
+    ]
+    for tier in TIERS:
+        rules.append(rule(tier, 200, "icmp", ANYWHERE, icmp=(3, 4)))
+        rules.append(rule(tier, 100, "all", ANYWHERE, egress=True))
+    return rules
+
+
+def admin_ports_open_to_anywhere(rules):
+    """The inbound allow entries that let the internet reach SSH or RDP (what FSBP EC2.21 flags)."""
+    found = []
+    for r in rules:
+        if r.get("egress") or r.get("action", "allow") != "allow":
+            continue
+        if r["cidr"] != ANYWHERE:
+            continue
+        if r["protocol"] == "all" or (
+            r["protocol"] in ("tcp", "udp") and any(r["from_port"] <= p <= r["to_port"] for p in ADMIN_PORTS)
+        ):
+            found.append(r)
+    return found
+
+
+def s3_endpoint_policy_errors(policy, env):
+    """The S3 endpoint policy as vpc_network sends it (compact JSON) against AWS's 20,480 characters."""
+    size = len(json.dumps(policy, separators=(",", ":"), sort_keys=True))
+    if size <= MAX_ENDPOINT_POLICY:
+        return []
+    return [
+        f"network_s3_endpoint_read_buckets in environment {env!r}: the S3 endpoint policy would be {size} "
+        f"characters; AWS takes at most {MAX_ENDPOINT_POLICY} (name fewer buckets)"
+    ]
 
 
 def network_validation_errors(v):
@@ -210,6 +304,20 @@ def network_validation_errors(v):
             )
     elif is_production(v):
         err("network_flow_logs_enabled", "is false; prod must keep VPC flow logs on")
+
+    buckets = v.get("network_s3_endpoint_read_buckets") or []
+    if not isinstance(buckets, list):
+        err("network_s3_endpoint_read_buckets", f"{buckets!r} must be a list of bucket names")
+        buckets = []
+    for bucket in buckets:
+        if not isinstance(bucket, str) or not BUCKET_RE.match(bucket) or ".." in bucket or IP_RE.match(bucket):
+            err(
+                "network_s3_endpoint_read_buckets",
+                f"{bucket!r} is not a bucket name (3 to 63 of a-z 0-9 . -, no wildcard, no ARN): "
+                "the endpoint policy names each bucket it lets through",
+            )
+    if len(set(buckets)) != len(buckets):
+        err("network_s3_endpoint_read_buckets", f"{buckets} names a bucket twice")
     return errors
 
 
@@ -218,4 +326,6 @@ class FilterModule:
         return {
             "subnet_layout": subnet_layout,
             "network_validation_errors": network_validation_errors,
+            "network_acl_rules": network_acl_rules,
+            "s3_endpoint_policy_errors": s3_endpoint_policy_errors,
         }

@@ -365,8 +365,14 @@ class Preflight:
         if not spec:
             return
         engine, version, klass = spec["engine"], spec["engine_version"], spec["instance_class"]
-        versions = self.listing("rds", "describe_db_engine_versions", "DBEngineVersions", Engine=engine)
+        # The version asked for first (one short answer); the whole list only to say what exists.
+        versions = self.listing(
+            "rds", "describe_db_engine_versions", "DBEngineVersions", Engine=engine, EngineVersion=version
+        )
         known = [v["EngineVersion"] for v in versions]
+        if version not in known:
+            versions = self.listing("rds", "describe_db_engine_versions", "DBEngineVersions", Engine=engine)
+            known = [v["EngineVersion"] for v in versions]
         if version not in known:
             same_major = [v for v in known if v.split(".")[0] == version.split(".")[0]]
             self.problem(

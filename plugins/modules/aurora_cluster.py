@@ -16,9 +16,16 @@ description:
   - Changing O(reader_count) adds or removes readers (the highest-numbered ones that are not the
     writer) and never touches the writer. Readers that Application Auto Scaling added
     (C(application-autoscaling-...)) are not counted and never removed.
-  - Changes RDS applies in the maintenance window (instance class, engine version, and the others
-    when O(apply_immediately=false)) or after a reboot (static parameters) are reported in
-    RV(cluster.pending) rather than applied again on every run.
+  - Changes RDS applies in the maintenance window (instance class, engine version, CA certificate,
+    and the others when O(apply_immediately=false)) or after a reboot (static parameters) are
+    reported in RV(cluster.pending) rather than applied again on every run. A pending engine version
+    or CA is asked for again only with O(apply_immediately=true), to apply it now.
+  - The instances' server certificates are signed by O(ca_certificate_identifier), set when an
+    instance is created and changed in place.
+  - The master user secret RDS keeps is read back with Secrets Manager's DescribeSecret; its rotation
+    is returned in RV(cluster.master_user_secret_rotation) and, with
+    O(require_master_user_secret_rotation=true), a secret whose rotation was turned off is refused
+    before any change.
   - What cannot change in place (engine, storage encryption and its key, subnet group, master user
     name) is refused with the list of fields.
   - With O(wait=false) the module returns once RDS has accepted the creation of the cluster and its
@@ -42,7 +49,12 @@ options:
     default: aurora-postgresql
     choices: [aurora-postgresql, aurora-mysql]
   engine_version:
-    description: The engine version. Required to create; a higher one upgrades the cluster.
+    description:
+      - The engine version. Required to create; a higher one upgrades the cluster in place
+        (ModifyDBCluster EngineVersion), now with O(apply_immediately=true), otherwise in the
+        maintenance window (reported in RV(cluster.pending) until then). A lower one is refused
+        (RDS cannot downgrade), except a later minor of the same major that RDS applied itself
+        under O(auto_minor_version_upgrade=true), which is left as it is.
     type: str
   master_username:
     description: The master user's name. Required to create.
@@ -133,6 +145,26 @@ options:
   monitoring_role_arn:
     description: The role RDS publishes enhanced monitoring with (required when O(monitoring_interval) > 0).
     type: str
+  ca_certificate_identifier:
+    description:
+      - The certificate authority that signs the instances' server certificates (CACertificateIdentifier),
+        one of DescribeCertificates' (V(rds-ca-rsa2048-g1), V(rds-ca-rsa4096-g1), V(rds-ca-ecc384-g1);
+        V(rds-ca-2019) expired in August 2024).
+      - Given to each instance at creation; an instance with another CA is modified in place. RDS
+        restarts the instance to change it, now with O(apply_immediately=true), otherwise in the
+        maintenance window, reported in RV(cluster.pending) until then.
+      - Omitted, new instances get RDS's default for new launches and existing ones keep theirs.
+    type: str
+    version_added: 1.4.0
+  require_master_user_secret_rotation:
+    description:
+      - Refuse, before any change, a cluster whose master user secret (the one RDS manages) no longer
+        rotates (DescribeSecret RotationEnabled false). RDS turns rotation on, every 7 days, when it
+        creates the secret; turning it off leaves the master password unchanged forever.
+      - V(false) only reports the rotation in RV(cluster.master_user_secret_rotation).
+    type: bool
+    default: true
+    version_added: 1.4.0
   auto_minor_version_upgrade:
     description: Let RDS apply minor engine upgrades in the maintenance window.
     type: bool
@@ -176,7 +208,8 @@ EXAMPLES = r"""
 - name: Aurora PostgreSQL for the ledger, writer and two readers, password kept by RDS
   ninetynine.trading_infra.aurora_cluster:
     cluster_identifier: trading-prod-aurora
-    engine_version: "16.4"
+    engine_version: "16.10"
+    ca_certificate_identifier: rds-ca-rsa2048-g1
     master_username: trading_admin
     master_user_secret_kms_key_id: alias/trading-prod-data
     db_subnet_group: trading-prod-aurora
@@ -227,12 +260,35 @@ cluster:
     master_user_secret_arn:
       description: The Secrets Manager secret RDS keeps the master password in.
       type: str
+    master_user_secret_rotation:
+      description:
+        - The rotation of that secret as DescribeSecret reports it (null while the secret is being
+          created, or when RDS does not manage it).
+      type: dict
+      version_added: 1.4.0
+      contains:
+        enabled:
+          description: Whether Secrets Manager rotates the secret (RotationEnabled).
+          type: bool
+        automatically_after_days:
+          description: Days between rotations (RotationRules AutomaticallyAfterDays; 7 as RDS sets it).
+          type: int
+        schedule_expression:
+          description: The rotation schedule, when one was set as an expression (RotationRules ScheduleExpression).
+          type: str
+        next_rotation_date:
+          description: When the next rotation is due.
+          type: str
     instances:
-      description: The instances, writer first.
+      description:
+        - The instances, writer first, each with its C(id), C(class), C(availability_zone), C(writer),
+          C(status) and C(ca_certificate_identifier) (the CA of its server certificate).
       type: list
       elements: dict
     pending:
-      description: Changes waiting for the maintenance window or a reboot, by instance or C(cluster).
+      description:
+        - Changes waiting for the maintenance window or a reboot, by instance or C(cluster)
+          (for example C(EngineVersion) of the cluster, C(CACertificateIdentifier) of an instance).
       type: dict
   sample:
     id: trading-prod-aurora
@@ -242,8 +298,13 @@ cluster:
     reader_endpoint: trading-prod-aurora.cluster-ro-abc.us-east-1.rds.amazonaws.com
     port: 5432
     master_user_secret_arn: arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-abc
+    master_user_secret_rotation:
+      enabled: true
+      automatically_after_days: 7
+      next_rotation_date: "2026-12-08T05:00:00+00:00"
     instances:
-      - {id: trading-prod-aurora-1, class: db.r7g.large, availability_zone: us-east-1a, writer: true}
+      - {id: trading-prod-aurora-1, class: db.r7g.large, availability_zone: us-east-1a, writer: true,
+         status: available, ca_certificate_identifier: rds-ca-rsa2048-g1}
     pending: {}
 actions:
   description: What was changed (or, in check mode, would be).
@@ -302,6 +363,50 @@ class Aurora:
         self.client = module.client("rds", retry_decorator=retry_decorator())
         self.plan = Plan(module.check_mode)
         self.id = self.p["cluster_identifier"]
+        self.rotation = None
+
+    # ---- the master user secret --------------------------------------------------------------
+    def read_rotation(self, cluster):
+        """The rotation of the master user secret RDS manages, as DescribeSecret reports it; None while
+        RDS is still creating the secret, or when the cluster has none."""
+        secret = cluster.get("MasterUserSecret") or {}
+        if not secret.get("SecretArn") or secret.get("SecretStatus") != "active":
+            return None
+        client = self.module.client("secretsmanager", retry_decorator=retry_decorator())
+        found = client.describe_secret(SecretId=secret["SecretArn"], aws_retry=True)
+        rules = found.get("RotationRules") or {}
+        when = found.get("NextRotationDate")
+        return {
+            "enabled": bool(found.get("RotationEnabled")),
+            "automatically_after_days": rules.get("AutomaticallyAfterDays"),
+            "schedule_expression": rules.get("ScheduleExpression"),
+            "next_rotation_date": when.isoformat() if hasattr(when, "isoformat") else when,
+        }
+
+    def refuse_unrotated_secret(self, cluster):
+        self.rotation = self.read_rotation(cluster)
+        if self.p["require_master_user_secret_rotation"] and self.rotation and not self.rotation["enabled"]:
+            arn = cluster["MasterUserSecret"]["SecretArn"]
+            self.module.fail_json(
+                msg=f"cluster {self.id}: the master user secret RDS manages ({arn}) no longer rotates "
+                "(Secrets Manager RotationEnabled is false), so the master password never changes. Turn its "
+                f"rotation back on (aws secretsmanager rotate-secret --secret-id {arn} --rotation-rules "
+                "AutomaticallyAfterDays=7), or give require_master_user_secret_rotation: false.",
+                master_user_secret_rotation=self.rotation,
+                actions=[],
+            )
+
+    # ---- versions ----------------------------------------------------------------------------
+    def kept_version(self, have_version):
+        """The engine version the cluster is to run: the one asked for, or a later minor of the same major
+        that RDS applied itself (automatic minor upgrades), which RDS could not take back anyway."""
+        wanted = self.p["engine_version"]
+        if not wanted or not have_version:
+            return wanted or have_version
+        asked, have = version_key(wanted), version_key(have_version)
+        if asked < have and asked[0] == have[0] and self.p["auto_minor_version_upgrade"]:
+            return have_version
+        return wanted
 
     # ---- reading -----------------------------------------------------------------------------
     def describe(self):
@@ -346,6 +451,7 @@ class Aurora:
             "reader_endpoint": cluster.get("ReaderEndpoint"),
             "port": cluster.get("Port"),
             "master_user_secret_arn": (cluster.get("MasterUserSecret") or {}).get("SecretArn"),
+            "master_user_secret_rotation": self.rotation,
             "instances": [
                 {
                     "id": i["DBInstanceIdentifier"],
@@ -353,6 +459,7 @@ class Aurora:
                     "availability_zone": i.get("AvailabilityZone"),
                     "writer": i["DBInstanceIdentifier"] == writer,
                     "status": i.get("DBInstanceStatus"),
+                    "ca_certificate_identifier": i.get("CACertificateIdentifier"),
                 }
                 for i in sorted(instances, key=lambda i: i["DBInstanceIdentifier"] != writer)
             ],
@@ -388,6 +495,7 @@ class Aurora:
             "performance_insights": bool(first.get("PerformanceInsightsEnabled")),
             "monitoring_interval": first.get("MonitoringInterval", 0),
             "auto_minor_version_upgrade": bool(first.get("AutoMinorVersionUpgrade", True)),
+            "ca_certificate_identifier": first.get("CACertificateIdentifier"),
         }
 
     # ---- waiting -----------------------------------------------------------------------------
@@ -433,6 +541,8 @@ class Aurora:
         )
         if zones:
             request["AvailabilityZone"] = zones[index % len(zones)]
+        if p["ca_certificate_identifier"]:
+            request["CACertificateIdentifier"] = p["ca_certificate_identifier"]
         if p["instance_parameter_group"]:
             request["DBParameterGroupName"] = p["instance_parameter_group"]
         request.update(self.insight_settings())
@@ -509,7 +619,9 @@ class Aurora:
             blocked.append(f"db_subnet_group {have['db_subnet_group']} -> {p['db_subnet_group']}")
         if p["master_username"] and p["master_username"] != have["master_username"]:
             blocked.append(f"master_username {have['master_username']} -> {p['master_username']}")
-        if p["engine_version"] and version_key(p["engine_version"]) < version_key(have["engine_version"]):
+        if p["engine_version"] and version_key(self.kept_version(have["engine_version"])) < version_key(
+            have["engine_version"]
+        ):
             blocked.append(f"engine_version {have['engine_version']} -> {p['engine_version']} (a downgrade)")
         if blocked:
             self.module.fail_json(
@@ -527,8 +639,13 @@ class Aurora:
 
         pending = cluster.get("PendingModifiedValues") or {}
         upgrade = p["engine_version"] and version_key(p["engine_version"]) > version_key(have["engine_version"])
-        if upgrade and pending.get("EngineVersion") != p["engine_version"]:
-            want("engine_version", "EngineVersion", p["engine_version"])
+        # One already pending is asked again only to apply it now (apply_immediately after a deferred run).
+        if upgrade and (pending.get("EngineVersion") != p["engine_version"] or p["apply_immediately"]):
+            want(
+                f"engine_version {have['engine_version']} -> {p['engine_version']}",
+                "EngineVersion",
+                p["engine_version"],
+            )
             if version_key(p["engine_version"])[0] != version_key(have["engine_version"])[0]:
                 request["AllowMajorVersionUpgrade"] = True
                 if p["instance_parameter_group"]:
@@ -609,12 +726,22 @@ class Aurora:
             if bool(instance.get("AutoMinorVersionUpgrade", True)) != p["auto_minor_version_upgrade"]:
                 request["AutoMinorVersionUpgrade"] = p["auto_minor_version_upgrade"]
                 changed.append("auto minor version upgrade")
+            ca = p["ca_certificate_identifier"]
+            if (
+                ca
+                and instance.get("CACertificateIdentifier") != ca
+                and (pending.get("CACertificateIdentifier") != ca or p["apply_immediately"])
+            ):
+                # RDS restarts the instance for it: now, or in the maintenance window (pending until then).
+                request["CACertificateIdentifier"] = ca
+                changed.append(f"ca certificate {instance.get('CACertificateIdentifier')} -> {ca}")
             if request:
                 if request.get("EnablePerformanceInsights") and p["performance_insights_kms_key_id"]:
                     request["PerformanceInsightsKMSKeyId"] = p["performance_insights_kms_key_id"]
                 request["ApplyImmediately"] = p["apply_immediately"]
+                when = "" if p["apply_immediately"] else " (in the maintenance window where RDS defers it)"
                 self.plan.do(
-                    f"modify instance {name}: {', '.join(changed)}",
+                    f"modify instance {name}: {', '.join(changed)}{when}",
                     self.client.modify_db_instance,
                     DBInstanceIdentifier=name,
                     aws_retry=True,
@@ -712,6 +839,7 @@ class Aurora:
                     # Only without waiting for the instances: the call that waits reconciles them.
                     return before, before, cluster, instances
             have = self.comparable(cluster, instances)
+            self.refuse_unrotated_secret(cluster)
             self.refuse_replacement(have)
             self.modify_cluster(cluster, have)
             if p["tags"] is not None:
@@ -726,7 +854,7 @@ class Aurora:
                 k: v
                 for k, v in {
                     "engine": p["engine"],
-                    "engine_version": p["engine_version"] or before.get("engine_version"),
+                    "engine_version": self.kept_version(before.get("engine_version")),
                     "vpc_security_group_ids": sorted(p["vpc_security_group_ids"]),
                     "iam_database_authentication": p["iam_database_authentication"],
                     "backup_retention_period": p["backup_retention_period"],
@@ -736,6 +864,8 @@ class Aurora:
                     "reader_count": p["reader_count"],
                     "performance_insights": p["performance_insights"],
                     "monitoring_interval": p["monitoring_interval"],
+                    "ca_certificate_identifier": p["ca_certificate_identifier"]
+                    or before.get("ca_certificate_identifier"),
                     "deletion_protection": p["deletion_protection"]
                     if p["deletion_protection"] is not None
                     else before.get("deletion_protection", False),
@@ -800,6 +930,8 @@ def main():
         performance_insights_retention_period=dict(type="int", default=7),
         monitoring_interval=dict(type="int", default=0, choices=[0, 1, 5, 10, 15, 30, 60]),
         monitoring_role_arn=dict(type="str"),
+        ca_certificate_identifier=dict(type="str"),
+        require_master_user_secret_rotation=dict(type="bool", default=True),
         auto_minor_version_upgrade=dict(type="bool", default=True),
         apply_immediately=dict(type="bool", default=False),
         final_snapshot_identifier=dict(type="str"),
@@ -827,6 +959,7 @@ def main():
             "reader_endpoint": None,
             "port": module.params["port"],
             "master_user_secret_arn": None,
+            "master_user_secret_rotation": None,
             "instances": [],
             "pending": {},
         }

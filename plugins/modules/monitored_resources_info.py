@@ -86,6 +86,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.concurrency import read_all
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 
@@ -226,12 +227,22 @@ def main():
     if not wanted:
         module.fail_json(msg="filter_tags must name at least one tag: an empty filter would match every resource")
     result = {key: [] for key, _ in FINDERS.values()}
-    for service in module.params["services"]:
-        key, finder = FINDERS[service]
+    clients = {
+        service: module.client(service, retry_decorator=retry_decorator()) for service in module.params["services"]
+    }
+
+    def find(service):
+        _, finder = FINDERS[service]
         try:
-            result[key] = finder(module.client(service, retry_decorator=retry_decorator()), wanted)
+            return finder(clients[service], wanted), None
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            module.fail_json_aws(e, msg=f"could not list the {service} resources tagged {wanted}")
+            return None, e
+
+    # The services are independent: asked at once, so the whole costs about its longest listing.
+    for service, (found, error) in read_all(find, module.params["services"]).items():
+        if error is not None:
+            module.fail_json_aws(error, msg=f"could not list the {service} resources tagged {wanted}")
+        result[FINDERS[service][0]] = found
     module.exit_json(changed=False, **result)
 
 

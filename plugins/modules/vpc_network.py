@@ -20,6 +20,9 @@ description:
   - Subnets in the VPC that are not in O(subnets) are left alone; NAT gateways this module created
     and no longer wants (for example when O(nat_mode) goes from V(per_az) to V(single)) are deleted
     after the routes have moved, and their Elastic IPs released.
+  - It also closes the VPC's defaults (the default security group emptied, the default network ACL
+    replaced by one ACL per tier) and sets the S3 endpoint's policy, in the same call; they are read
+    with the rest, at once.
   - Supports check mode and diff mode; in check mode identifiers of resources that would be created
     are returned as V(null).
 author:
@@ -77,6 +80,78 @@ options:
     description: Whether to have a gateway VPC endpoint for S3 on the private and data route tables.
     type: bool
     default: true
+  s3_endpoint_policy:
+    description:
+      - The S3 gateway endpoint's policy (a dict or its JSON), set when the endpoint is created and
+        changed in place (C(ModifyVpcEndpoint PolicyDocument)) when it differs by meaning; spacing,
+        key order and one-item lists do not count.
+      - At most 20,480 characters as sent (compact JSON); a longer or malformed document is refused
+        before any call.
+      - Omitted, the policy is not managed (a new endpoint gets AWS's default, full access).
+    type: json
+  restrict_default_security_group:
+    description:
+      - Revoke every inbound and outbound rule of the VPC's default security group (CIS AWS
+        Foundations 5.4, AWS Foundational Security Best Practices EC2.2), so that anything launched
+        without a group of its own reaches nothing and is reached by nothing.
+      - AWS cannot delete a VPC's default group; an emptied one stays empty on later runs.
+    type: bool
+    default: true
+  network_acl_rules:
+    description:
+      - The entries of one network ACL per tier (C(<name>-<tier>-nacl)), exactly those listed (an entry
+        added by hand is removed, a changed one replaced in place), each tier's subnets associated with
+        its ACL.
+      - The VPC's default network ACL is then left with no entry but AWS's final deny, unless a subnet
+        this module does not manage still uses it (then it is kept as it is, with a warning).
+      - Rule numbers are 1 to 32766, one entry per number and direction; TCP and UDP entries need
+        O(network_acl_rules[].from_port) and O(network_acl_rules[].to_port), ICMP entries
+        O(network_acl_rules[].icmp_type) and O(network_acl_rules[].icmp_code). What AWS would refuse
+        is refused before any call.
+      - Omitted, network ACLs are not managed (every subnet keeps the default ACL). With
+        O(state=absent) every network ACL of the VPC but the default one is deleted after its subnets.
+    type: list
+    elements: dict
+    suboptions:
+      tier:
+        description: The tier whose ACL holds the entry.
+        type: str
+        required: true
+        choices: [public, private, data]
+      egress:
+        description: An outbound entry (V(true)) or an inbound one.
+        type: bool
+        default: false
+      rule_number:
+        description: Evaluation order, lowest first; 1 to 32766.
+        type: int
+        required: true
+      protocol:
+        description: The protocol; V(all) matches every protocol and port.
+        type: str
+        required: true
+        choices: [all, tcp, udp, icmp]
+      action:
+        description: Allow or deny what matches.
+        type: str
+        default: allow
+        choices: [allow, deny]
+      cidr:
+        description: IPv4 source (inbound) or destination (outbound) range.
+        type: str
+        required: true
+      from_port:
+        description: First port (TCP and UDP).
+        type: int
+      to_port:
+        description: Last port (TCP and UDP).
+        type: int
+      icmp_type:
+        description: ICMP type (-1 for any).
+        type: int
+      icmp_code:
+        description: ICMP code (-1 for any).
+        type: int
   enable_dns_hostnames:
     description: Whether instances get DNS host names (EKS needs it).
     type: bool
@@ -122,6 +197,28 @@ EXAMPLES = r"""
     tags:
       Project: trading
       Environment: prod
+    s3_endpoint_policy:
+      Version: "2012-10-17"
+      Statement:
+        - Sid: ThisAccountsBuckets
+          Effect: Allow
+          Principal: "*"
+          Action: "s3:*"
+          Resource: "*"
+          Condition:
+            StringEquals:
+              aws:ResourceAccount: "123456789012"
+    restrict_default_security_group: true
+    network_acl_rules:
+      - {tier: public, rule_number: 100, protocol: tcp, from_port: 443, to_port: 443, cidr: 0.0.0.0/0}
+      - {tier: public, rule_number: 110, protocol: all, cidr: 10.0.0.0/16}
+      - {tier: public, rule_number: 120, protocol: tcp, from_port: 1024, to_port: 3388, cidr: 0.0.0.0/0}
+      - {tier: public, rule_number: 130, protocol: tcp, from_port: 3390, to_port: 65535, cidr: 0.0.0.0/0}
+      - {tier: public, egress: true, rule_number: 100, protocol: all, cidr: 0.0.0.0/0}
+      - {tier: private, rule_number: 100, protocol: all, cidr: 10.0.0.0/16}
+      - {tier: private, egress: true, rule_number: 100, protocol: all, cidr: 0.0.0.0/0}
+      - {tier: data, rule_number: 100, protocol: all, cidr: 10.0.0.0/16}
+      - {tier: data, egress: true, rule_number: 100, protocol: all, cidr: 10.0.0.0/16}
   register: network
 
 - name: Remove it
@@ -185,6 +282,16 @@ s3_endpoint_id:
   returned: when state is present
   type: str
   sample: vpce-0123456789abcdef0
+default_security_group_id:
+  description: Id of the VPC's default security group when O(restrict_default_security_group=true), else null.
+  returned: when state is present
+  type: str
+  sample: sg-0123456789abcdef0
+network_acl_ids:
+  description: Network ACL ids by tier when O(network_acl_rules) is given, else null.
+  returned: when state is present
+  type: dict
+  sample: {public: acl-01, private: acl-02, data: acl-03}
 actions:
   description: What was changed (or, in check mode, would be), one line a change.
   returned: always
@@ -194,6 +301,8 @@ actions:
 """
 
 import hashlib
+import ipaddress
+import json
 
 try:
     import botocore
@@ -202,8 +311,10 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.waiters import get_waiter
 
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.concurrency import read_all
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import sync_tags
@@ -221,6 +332,154 @@ def _filters(spec):
     return [{"Name": k, "Values": v if isinstance(v, list) else [v]} for k, v in spec.items()]
 
 
+# -- network ACL entries: one shape for the entries asked for and the entries AWS lists ---------------
+PROTOCOL_NUMBERS = {"all": "-1", "tcp": "6", "udp": "17", "icmp": "1"}
+PROTOCOL_NAMES = {v: k for k, v in PROTOCOL_NUMBERS.items()}
+# CreateNetworkAclEntry: "Positive integer from 1 to 32766. The range 32767 to 65535 is reserved".
+RULE_NUMBERS = range(1, 32767)
+# AWS PrivateLink Guide: "The maximum size of an endpoint policy is 20,480 characters (including white space)".
+MAX_ENDPOINT_POLICY = 20_480
+
+
+def wanted_entry(rule):
+    """An entry asked for (module option), in the comparable shape."""
+    proto = PROTOCOL_NUMBERS[rule["protocol"]]
+    return {
+        "egress": rule["egress"],
+        "rule_number": rule["rule_number"],
+        "protocol": proto,
+        "action": rule["action"],
+        "cidr": rule["cidr"],
+        "ports": (rule["from_port"], rule["to_port"]) if proto in ("6", "17") else None,
+        "icmp": (rule["icmp_type"], rule["icmp_code"]) if proto == "1" else None,
+    }
+
+
+def listed_entry(entry):
+    """An entry DescribeNetworkAcls lists, in the comparable shape."""
+    proto = str(entry.get("Protocol"))
+    ports, icmp = entry.get("PortRange") or {}, entry.get("IcmpTypeCode") or {}
+    return {
+        "egress": bool(entry["Egress"]),
+        "rule_number": int(entry["RuleNumber"]),
+        "protocol": proto,
+        "action": entry["RuleAction"],
+        "cidr": entry.get("CidrBlock") or entry.get("Ipv6CidrBlock"),
+        "ports": (ports.get("From"), ports.get("To")) if proto in ("6", "17") else None,
+        "icmp": (icmp.get("Type"), icmp.get("Code")) if proto == "1" else None,
+    }
+
+
+def entry_line(e):
+    """One entry as a diff or action reads it: ``130 allow tcp 1024-3388 from 0.0.0.0/0``."""
+    what = PROTOCOL_NAMES.get(e["protocol"], f"protocol {e['protocol']}")
+    if e["ports"]:
+        low, high = e["ports"]
+        what += f" {low}" if low == high else f" {low}-{high}"
+    if e["icmp"]:
+        what += f" type {e['icmp'][0]} code {e['icmp'][1]}"
+    return f"{e['rule_number']} {e['action']} {what} {'to' if e['egress'] else 'from'} {e['cidr']}"
+
+
+def entry_args(e):
+    """CreateNetworkAclEntry / ReplaceNetworkAclEntry arguments of an entry in the comparable shape."""
+    args = {
+        "RuleNumber": e["rule_number"],
+        "Egress": e["egress"],
+        "Protocol": e["protocol"],
+        "RuleAction": e["action"],
+        "CidrBlock": e["cidr"],
+    }
+    if e["ports"]:
+        args["PortRange"] = {"From": e["ports"][0], "To": e["ports"][1]}
+    if e["icmp"]:
+        args["IcmpTypeCode"] = {"Type": e["icmp"][0], "Code": e["icmp"][1]}
+    return args
+
+
+def user_entries(acl):
+    """The entries of an ACL that can be changed (32767 and up are AWS's own catch-all deny)."""
+    return [listed_entry(e) for e in acl.get("Entries", []) if int(e["RuleNumber"]) in RULE_NUMBERS]
+
+
+def acl_summary(entries, subnets=None):
+    out = {
+        "ingress": [entry_line(e) for e in sorted(entries, key=lambda e: e["rule_number"]) if not e["egress"]],
+        "egress": [entry_line(e) for e in sorted(entries, key=lambda e: e["rule_number"]) if e["egress"]],
+    }
+    if subnets is not None:
+        out["subnets"] = sorted(subnets)
+    return out
+
+
+def rule_problems(rules):
+    """What AWS would refuse (or what cannot be meant) in network_acl_rules, each naming the rule."""
+    problems, seen = [], set()
+    for i, r in enumerate(rules):
+        where = f"network_acl_rules[{i}] ({r['tier']} {'egress' if r['egress'] else 'ingress'} {r['rule_number']})"
+        if r["rule_number"] not in RULE_NUMBERS:
+            problems.append(f"{where}: rule numbers are 1 to 32766 (32767 and up are reserved by AWS)")
+        key = (r["tier"], r["egress"], r["rule_number"])
+        if key in seen:
+            problems.append(f"{where}: a second entry with this rule number in the same direction")
+        seen.add(key)
+        try:
+            net = ipaddress.ip_network(r["cidr"], strict=True)
+            if net.version != 4:
+                raise ValueError
+        except ValueError:
+            problems.append(f"{where}: cidr {r['cidr']!r} is not an IPv4 CIDR with its host bits clear")
+        if r["protocol"] in ("tcp", "udp"):
+            low, high = r["from_port"], r["to_port"]
+            if low is None or high is None or not 0 <= low <= high <= 65535:
+                problems.append(f"{where}: {r['protocol']} needs from_port <= to_port, both 0 to 65535")
+        elif r["protocol"] == "icmp":
+            if r["icmp_type"] is None or r["icmp_code"] is None:
+                problems.append(f"{where}: icmp needs icmp_type and icmp_code (-1 for any)")
+        elif any(r[k] is not None for k in ("from_port", "to_port", "icmp_type", "icmp_code")):
+            problems.append(f"{where}: protocol all takes no ports and no ICMP type")
+    return problems
+
+
+def parse_endpoint_policy(policy):
+    """The endpoint policy asked for as a dict (None: not managed), and its compact JSON."""
+    if policy is None:
+        return None, None
+    if isinstance(policy, str):
+        if not policy.strip():
+            return None, None
+        policy = json.loads(policy)
+    return policy, json.dumps(policy, separators=(",", ":"), sort_keys=True)
+
+
+def permission_lines(permissions, egress):
+    """Security group rules as a diff reads them: ``all from sg-0123``, ``tcp 443 to 0.0.0.0/0``."""
+    lines = []
+    for p in permissions:
+        proto = {"-1": "all"}.get(str(p.get("IpProtocol")), str(p.get("IpProtocol")))
+        if proto != "all" and p.get("FromPort") is not None:
+            proto += f" {p['FromPort']}" if p["FromPort"] == p.get("ToPort") else f" {p['FromPort']}-{p.get('ToPort')}"
+        peers = (
+            [r["CidrIp"] for r in p.get("IpRanges", [])]
+            + [r["CidrIpv6"] for r in p.get("Ipv6Ranges", [])]
+            + [g.get("GroupId", "") for g in p.get("UserIdGroupPairs", [])]
+            + [x["PrefixListId"] for x in p.get("PrefixListIds", [])]
+        )
+        lines.extend(f"{proto} {'to' if egress else 'from'} {peer}" for peer in peers)
+    return sorted(lines)
+
+
+def _policy_of(endpoint):
+    """An endpoint's policy as a dict (AWS lists it as a JSON string)."""
+    document = endpoint.get("PolicyDocument")
+    if isinstance(document, str):
+        try:
+            return json.loads(document)
+        except ValueError:
+            return {}
+    return document or {}
+
+
 class Network:
     """One VPC and what hangs off it, read in one batch, then reconciled."""
 
@@ -235,6 +494,13 @@ class Network:
         self.region = module.region
         # The wanted subnets of each tier, in the order given.
         self.tier = {t: [s for s in module.params["subnets"] if s["tier"] == t] for t in ("public", "private", "data")}
+        self.endpoint_policy, self.endpoint_policy_json = parse_endpoint_policy(module.params["s3_endpoint_policy"])
+        rules = module.params["network_acl_rules"]
+        self.acl_entries = (
+            None if rules is None else {t: [wanted_entry(r) for r in rules if r["tier"] == t] for t in self.tier}
+        )
+        self.vpc_created = False
+        self.default_acl_kept = None  # the default ACL's entries, kept: subnets not managed here use it
 
     # -- naming ------------------------------------------------------------
     def subnet_name(self, tier, az):
@@ -246,6 +512,9 @@ class Network:
     def rt_name(self, tier, az=None):
         return f"{self.name}-{tier}-{az}" if az else f"{self.name}-{tier}"
 
+    def acl_name(self, tier):
+        return f"{self.name}-{tier}-nacl"
+
     def wanted_tags(self, name, extra=None):
         tags = dict(self.tags)
         tags.update(extra or {})
@@ -254,10 +523,22 @@ class Network:
 
     # -- read ----------------------------------------------------------------
     def read(self):
-        """Describe everything once. Returns a dict of lists/dicts keyed for reconciliation."""
+        """Describe everything once, the independent reads at once. Returns a dict keyed for reconciliation.
+
+        Two rounds: the VPC (by its Name tag) with the Elastic IPs, then every per-VPC read together.
+        """
         c = self.client
-        vpcs = c.describe_vpcs(Filters=_filters({"tag:Name": self.name}), aws_retry=True)["Vpcs"]
-        vpcs = [v for v in vpcs if v.get("State") != "deleted"]
+        first = read_all(
+            lambda what: {
+                "vpcs": lambda: c.describe_vpcs(Filters=_filters({"tag:Name": self.name}), aws_retry=True)["Vpcs"],
+                # Elastic IPs belong to no VPC: find ours by name (filtered here, as wildcards differ by endpoint).
+                "addresses": lambda: c.describe_addresses(Filters=_filters({"tag-key": "Name"}), aws_retry=True)[
+                    "Addresses"
+                ],
+            }[what](),
+            ["vpcs", "addresses"],
+        )
+        vpcs = [v for v in first["vpcs"] if v.get("State") != "deleted"]
         if len(vpcs) > 1:
             self.module.fail_json(
                 msg=f"{len(vpcs)} VPCs carry the Name tag {self.name!r} ({', '.join(v['VpcId'] for v in vpcs)}); "
@@ -268,40 +549,48 @@ class Network:
             "subnets": [],
             "igws": [],
             "nats": [],
-            "addresses": [],
+            "addresses": [a for a in first["addresses"] if tag_dict(a).get("Name", "").startswith(f"{self.name}-nat-")],
             "route_tables": [],
             "endpoints": [],
             "dns_hostnames": None,
+            "default_security_group": None,
+            "network_acls": [],
         }
-        # Elastic IPs belong to no VPC: find ours by name (filtered here, as wildcards differ by endpoint).
-        cur["addresses"] = [
-            a
-            for a in c.describe_addresses(Filters=_filters({"tag-key": "Name"}), aws_retry=True)["Addresses"]
-            if tag_dict(a).get("Name", "").startswith(f"{self.name}-nat-")
-        ]
         if not vpcs:
             return cur
         vpc_id = vpcs[0]["VpcId"]
         by_vpc = _filters({"vpc-id": vpc_id})
-        cur["subnets"] = self._paginate("describe_subnets", "Subnets", Filters=by_vpc)
-        cur["igws"] = c.describe_internet_gateways(Filters=_filters({"attachment.vpc-id": vpc_id}), aws_retry=True)[
-            "InternetGateways"
-        ]
-        cur["nats"] = [
-            n
-            for n in self._paginate("describe_nat_gateways", "NatGateways", Filters=by_vpc)
-            if n["State"] in (*LIVE_NAT_STATES, "deleting")
-        ]
-        cur["route_tables"] = self._paginate("describe_route_tables", "RouteTables", Filters=by_vpc)
-        cur["endpoints"] = [
-            e
-            for e in self._paginate("describe_vpc_endpoints", "VpcEndpoints", Filters=by_vpc)
-            if e["State"].lower() not in ("deleted", "deleting")
-        ]
-        cur["dns_hostnames"] = c.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames", aws_retry=True)[
-            "EnableDnsHostnames"
-        ]["Value"]
+        jobs = {
+            "subnets": lambda: self._paginate("describe_subnets", "Subnets", Filters=by_vpc),
+            "igws": lambda: c.describe_internet_gateways(
+                Filters=_filters({"attachment.vpc-id": vpc_id}), aws_retry=True
+            )["InternetGateways"],
+            "nats": lambda: [
+                n
+                for n in self._paginate("describe_nat_gateways", "NatGateways", Filters=by_vpc)
+                if n["State"] in (*LIVE_NAT_STATES, "deleting")
+            ],
+            "route_tables": lambda: self._paginate("describe_route_tables", "RouteTables", Filters=by_vpc),
+            "endpoints": lambda: [
+                e
+                for e in self._paginate("describe_vpc_endpoints", "VpcEndpoints", Filters=by_vpc)
+                if e["State"].lower() not in ("deleted", "deleting")
+            ],
+            "dns_hostnames": lambda: c.describe_vpc_attribute(
+                VpcId=vpc_id, Attribute="enableDnsHostnames", aws_retry=True
+            )["EnableDnsHostnames"]["Value"],
+            "network_acls": lambda: self._paginate("describe_network_acls", "NetworkAcls", Filters=by_vpc),
+        }
+        if self.params["state"] == "present" and self.params["restrict_default_security_group"]:
+            jobs["default_security_group"] = lambda: self._default_security_group(vpc_id)
+        cur.update(read_all(lambda what: jobs[what](), list(jobs)))
         return cur
+
+    def _default_security_group(self, vpc_id):
+        groups = self.client.describe_security_groups(
+            Filters=_filters({"vpc-id": vpc_id, "group-name": "default"}), aws_retry=True
+        )["SecurityGroups"]
+        return groups[0] if groups else None
 
     def _paginate(self, op, key, **kwargs):
         return paginate(self.client, op, key, **kwargs)
@@ -350,7 +639,23 @@ class Network:
             "nat_gateways": {self.nat_name(az): self.subnet_name("public", az) for az in nat_azs},
             "route_tables": rts,
             "s3_endpoint_route_tables": endpoint_rts,
+            **self._desired_security_summary(),
         }
+
+    def _desired_security_summary(self):
+        out = {}
+        if self.params["s3_endpoint"] and self.endpoint_policy is not None:
+            out["s3_endpoint_policy"] = self.endpoint_policy
+        if self.params["restrict_default_security_group"]:
+            out["default_security_group"] = {"ingress": [], "egress": []}
+        if self.acl_entries is not None:
+            out["network_acls"] = {
+                self.acl_name(t): acl_summary(self.acl_entries[t], [self.subnet_name(t, s["az"]) for s in subnets])
+                for t, subnets in self.tier.items()
+                if subnets
+            }
+            out["default_network_acl"] = self.default_acl_kept or acl_summary([])
+        return out
 
     def current_summary(self, cur):
         vpc = cur["vpc"]
@@ -401,7 +706,32 @@ class Network:
             },
             "route_tables": rts,
             "s3_endpoint_route_tables": sorted(rt_names.get(r, r) for r in s3["RouteTableIds"]) if s3 else None,
+            **self._current_security_summary(cur, s3, subnet_names),
         }
+
+    def _current_security_summary(self, cur, s3, subnet_names):
+        out = {}
+        if self.params["s3_endpoint"] and self.endpoint_policy is not None and s3:
+            out["s3_endpoint_policy"] = _policy_of(s3)
+        group = cur["default_security_group"]
+        if self.params["restrict_default_security_group"] and group:
+            out["default_security_group"] = {
+                "ingress": permission_lines(group.get("IpPermissions", []), False),
+                "egress": permission_lines(group.get("IpPermissionsEgress", []), True),
+            }
+        if self.acl_entries is not None:
+            out["network_acls"] = {
+                tag_dict(a).get("Name", a["NetworkAclId"]): acl_summary(
+                    user_entries(a),
+                    [subnet_names.get(x["SubnetId"], x["SubnetId"]) for x in a.get("Associations", [])],
+                )
+                for a in cur["network_acls"]
+                if not a.get("IsDefault")
+            }
+            default = next((a for a in cur["network_acls"] if a.get("IsDefault")), None)
+            if default:
+                out["default_network_acl"] = acl_summary(user_entries(default))
+        return out
 
     def _s3_endpoint(self, cur):
         service = f"com.amazonaws.{self.region}.s3"
@@ -431,6 +761,8 @@ class Network:
         rt_ids = self._ensure_route_tables(cur, vpc_id, igw_id, subnet_ids, nats)
         self._retire_unwanted_nats(cur, nats)
         endpoint_id = self._ensure_s3_endpoint(cur, vpc_id, rt_ids)
+        default_group_id = self._restrict_default_security_group(cur, vpc_id)
+        acl_ids = self._ensure_network_acls(cur, vpc_id, subnet_ids)
         subnets_out = [
             {
                 "id": subnet_ids.get(s["cidr"]),
@@ -452,6 +784,8 @@ class Network:
             "nat_pending": any(v["state"] == "pending" and v["id"] for v in nats.values()),
             "route_table_ids": rt_ids,
             "s3_endpoint_id": endpoint_id,
+            "default_security_group_id": default_group_id,
+            "network_acl_ids": acl_ids,
         }
 
     def _check_subnet_layout(self, cur):
@@ -482,6 +816,7 @@ class Network:
             vpc_id = created["Vpc"]["VpcId"]
             get_waiter(c, "vpc_available").wait(VpcIds=[vpc_id])
             cur["dns_hostnames"] = False
+            self.vpc_created = True
         else:
             vpc_id = vpc["VpcId"]
             sync_tags(c, self.plan, vpc_id, tag_dict(vpc), self.wanted_tags(self.name), self.purge, "VPC")
@@ -813,6 +1148,7 @@ class Network:
                 RouteTableIds=wanted,
                 TagSpecifications=tag_spec("vpc-endpoint", self.wanted_tags(name)),
                 aws_retry=True,
+                **({"PolicyDocument": self.endpoint_policy_json} if self.endpoint_policy is not None else {}),
             )
             return created["VpcEndpoint"]["VpcEndpointId"] if created else None
         endpoint_id = endpoint["VpcEndpointId"]
@@ -829,7 +1165,143 @@ class Network:
                 RemoveRouteTableIds=remove,
                 aws_retry=True,
             )
+        # Compared by meaning: AWS may list the document with other spacing, order or one-item lists.
+        if self.endpoint_policy is not None and compare_policies(_policy_of(endpoint), self.endpoint_policy):
+            self.plan.do(
+                f"set the policy of S3 endpoint {endpoint_id}",
+                c.modify_vpc_endpoint,
+                VpcEndpointId=endpoint_id,
+                PolicyDocument=self.endpoint_policy_json,
+                aws_retry=True,
+            )
         return endpoint_id
+
+    # -- the VPC's defaults: its security group and network ACL ---------------------------------------
+    def _restrict_default_security_group(self, cur, vpc_id):
+        """Revoke every rule of the VPC's default security group (CIS 5.4, FSBP EC2.2)."""
+        if not self.params["restrict_default_security_group"]:
+            return None
+        c = self.client
+        group = cur["default_security_group"]
+        if group is None and self.vpc_created:
+            group = self._default_security_group(vpc_id)
+        if group is None:
+            # Check mode, before the VPC exists: AWS gives a new VPC's default group both rules.
+            self.plan.do(
+                f"revoke the default security group's rules in VPC {self.name} "
+                "(all inbound from itself, all outbound to anywhere)"
+            )
+            return None
+        group_id = group["GroupId"]
+        for egress, permissions, revoke in (
+            (False, group.get("IpPermissions", []), c.revoke_security_group_ingress),
+            (True, group.get("IpPermissionsEgress", []), c.revoke_security_group_egress),
+        ):
+            if permissions:
+                self.plan.do(
+                    f"revoke the default security group {group_id}'s {'outbound' if egress else 'inbound'} rules "
+                    f"({', '.join(permission_lines(permissions, egress))})",
+                    revoke,
+                    GroupId=group_id,
+                    IpPermissions=permissions,
+                    aws_retry=True,
+                )
+        return group_id
+
+    def _ensure_network_acls(self, cur, vpc_id, subnet_ids):
+        """A network ACL per tier with exactly its entries and the tier's subnets; the default ACL emptied."""
+        if self.acl_entries is None:
+            return None
+        c = self.client
+        acls = cur["network_acls"]
+        known = {s["SubnetId"] for s in cur["subnets"]}
+        if not self.module.check_mode and (self.vpc_created or any(i and i not in known for i in subnet_ids.values())):
+            # New subnets start on the default ACL, with associations the first read could not see.
+            acls = self._paginate("describe_network_acls", "NetworkAcls", Filters=_filters({"vpc-id": vpc_id}))
+        association = {
+            a["SubnetId"]: (acl["NetworkAclId"], a["NetworkAclAssociationId"])
+            for acl in acls
+            for a in acl.get("Associations", [])
+            if a.get("SubnetId")
+        }
+        by_name = {tag_dict(a).get("Name"): a for a in acls if not a.get("IsDefault")}
+        ids, ours = {}, set()
+        for tier, subnets in self.tier.items():
+            if not subnets:
+                continue
+            name = self.acl_name(tier)
+            acl = by_name.get(name)
+            if acl is None:
+                created = self.plan.do(
+                    f"create network ACL {name}",
+                    c.create_network_acl if vpc_id else None,
+                    VpcId=vpc_id,
+                    TagSpecifications=tag_spec("network-acl", self.wanted_tags(name)),
+                    aws_retry=True,
+                )
+                acl = created["NetworkAcl"] if created else {"NetworkAclId": None, "Entries": []}
+            else:
+                sync_tags(
+                    c, self.plan, acl["NetworkAclId"], tag_dict(acl), self.wanted_tags(name), self.purge, "network ACL"
+                )
+            acl_id = acl["NetworkAclId"]
+            ids[tier] = acl_id
+            self._sync_entries(acl, name, self.acl_entries[tier])
+            for s in subnets:
+                subnet_id = subnet_ids.get(s["cidr"])
+                ours.add(subnet_id)
+                where = association.get(subnet_id)
+                if where and acl_id and where[0] == acl_id:
+                    continue
+                self.plan.do(
+                    f"associate subnet {self.subnet_name(tier, s['az'])} with network ACL {name}",
+                    c.replace_network_acl_association if where and acl_id else None,
+                    AssociationId=where[1] if where else None,
+                    NetworkAclId=acl_id,
+                    aws_retry=True,
+                )
+        default = next((a for a in acls if a.get("IsDefault")), None)
+        if default is None:
+            self.plan.do(f"remove the allow-all entries of VPC {self.name}'s default network ACL")
+            return ids
+        others = sorted(a["SubnetId"] for a in default.get("Associations", []) if a.get("SubnetId") not in ours)
+        if others:
+            # Emptying it would cut those subnets off: say so instead.
+            self.default_acl_kept = acl_summary(user_entries(default))
+            self.module.warn(
+                f"the default network ACL {default['NetworkAclId']} of VPC {self.name} keeps its entries: "
+                f"subnets not managed here use it ({', '.join(others)})"
+            )
+        else:
+            self._sync_entries(default, f"{default['NetworkAclId']} (default)", [])
+        return ids
+
+    def _sync_entries(self, acl, label, wanted):
+        """Make the ACL's changeable entries exactly ``wanted`` (comparable shapes)."""
+        c = self.client
+        acl_id = acl["NetworkAclId"]
+        have = {(e["egress"], e["rule_number"]): e for e in user_entries(acl)}
+        want = {(e["egress"], e["rule_number"]): e for e in wanted}
+        for key in sorted(want):
+            entry, old = want[key], have.get(key)
+            if old == entry:
+                continue
+            self.plan.do(
+                f"{'set' if old is None else 'replace'} network ACL {label} entry {entry_line(entry)}",
+                (c.create_network_acl_entry if old is None else c.replace_network_acl_entry) if acl_id else None,
+                NetworkAclId=acl_id,
+                aws_retry=True,
+                **entry_args(entry),
+            )
+        for key in sorted(set(have) - set(want)):
+            self.plan.do(
+                f"remove network ACL {label} entry {entry_line(have[key])}",
+                c.delete_network_acl_entry,
+                NetworkAclId=acl_id,
+                RuleNumber=key[1],
+                Egress=key[0],
+                aws_retry=True,
+            )
 
     # -- absent -----------------------------------------------------------------
     def ensure_absent(self, cur):
@@ -871,6 +1343,15 @@ class Network:
                 SubnetId=s["SubnetId"],
                 aws_retry=True,
             )
+        # With its subnets gone an ACL has no association left; the default one goes with the VPC.
+        for acl in cur["network_acls"]:
+            if not acl.get("IsDefault"):
+                self.plan.do(
+                    f"delete network ACL {tag_dict(acl).get('Name', '')} {acl['NetworkAclId']}",
+                    c.delete_network_acl,
+                    NetworkAclId=acl["NetworkAclId"],
+                    aws_retry=True,
+                )
         for igw in cur["igws"]:
             self.plan.do(
                 f"detach internet gateway {igw['InternetGatewayId']}",
@@ -891,6 +1372,23 @@ class Network:
         return {"vpc": {"id": None, "cidr_block": vpc["CidrBlock"], "name": self.name}}
 
 
+def check_options(params):
+    """What AWS would refuse in the options, found before any call."""
+    problems = rule_problems(params["network_acl_rules"] or [])
+    try:
+        policy, document = parse_endpoint_policy(params["s3_endpoint_policy"])
+    except ValueError as e:
+        return [*problems, f"s3_endpoint_policy is not valid JSON ({e})"]
+    if policy is not None and (not isinstance(policy, dict) or "Statement" not in policy):
+        problems.append("s3_endpoint_policy must be a policy document: an object with a Statement")
+    elif document is not None and len(document) > MAX_ENDPOINT_POLICY:
+        problems.append(
+            f"s3_endpoint_policy is {len(document)} characters as sent; a VPC endpoint policy is at most "
+            f"{MAX_ENDPOINT_POLICY}"
+        )
+    return problems
+
+
 def main():
     argument_spec = dict(
         name=dict(type="str", required=True),
@@ -908,6 +1406,24 @@ def main():
         ),
         nat_mode=dict(type="str", default="single", choices=["none", "single", "per_az"]),
         s3_endpoint=dict(type="bool", default=True),
+        s3_endpoint_policy=dict(type="json"),
+        restrict_default_security_group=dict(type="bool", default=True),
+        network_acl_rules=dict(
+            type="list",
+            elements="dict",
+            options=dict(
+                tier=dict(type="str", required=True, choices=["public", "private", "data"]),
+                egress=dict(type="bool", default=False),
+                rule_number=dict(type="int", required=True),
+                protocol=dict(type="str", required=True, choices=list(PROTOCOL_NUMBERS)),
+                action=dict(type="str", default="allow", choices=["allow", "deny"]),
+                cidr=dict(type="str", required=True),
+                from_port=dict(type="int"),
+                to_port=dict(type="int"),
+                icmp_type=dict(type="int"),
+                icmp_code=dict(type="int"),
+            ),
+        ),
         enable_dns_hostnames=dict(type="bool", default=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         wait=dict(type="bool", default=True),
@@ -920,6 +1436,9 @@ def main():
         supports_check_mode=True,
         required_if=[("state", "present", ["cidr_block"])],
     )
+    refused = check_options(module.params)
+    if refused:
+        module.fail_json(msg="; ".join(refused))
     client = module.client("ec2", retry_decorator=retry_decorator())
     network = Network(module, client)
     try:

@@ -64,14 +64,14 @@ def test_a_run_killed_at_any_point_resumes_without_duplicates(aws):
     try:
         # 1. In the middle of the call that creates the VPC, its subnets and gateways.
         vpc_exists = lambda: resource_counts(aws)["vpcs"] > 0  # noqa: E731
-        run_until(aws.port, "Reconcile the VPC, subnets, internet and NAT gateways", until=vpc_exists)
+        run_until(aws.port, "Reconcile the VPC, subnets, gateways, routes, network ACLs", until=vpc_exists)
         assert resource_counts(aws)["vpcs"] == 1 and resource_counts(aws)["eks_clusters"] == 0
 
         refused = run_playbook(aws.port, "site.yml", "local", "--tags", "network")
         assert refused.returncode != 0 and "-e force_unlock=true" in " ".join(refused.stdout.split())
 
         # 2. Right after the NAT gateway was started: pending, no route through it yet.
-        run_until(aws.port, "Reconcile the VPC, subnets, internet and NAT gateways")
+        run_until(aws.port, "Reconcile the VPC, subnets, gateways, routes, network ACLs")
         assert resource_counts(aws)["nat_gateways"] == 1
 
         # 3. After the EKS control plane was started (CREATING for 12 s).

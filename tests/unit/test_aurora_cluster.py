@@ -194,3 +194,144 @@ def test_gives_up_after_wait_timeout(aws, run):
     aws.set_latency(0.05)  # cluster 15 s
     result = run(wait_timeout=1)
     assert result.failed and "not available after 1s" in result["msg"]
+
+
+# -- the CA of the server certificates -----------------------------------------------------------
+def ca_of(aws):
+    found = aws.client("rds").describe_db_instances()["DBInstances"]
+    return {
+        i["DBInstanceIdentifier"]: (i["CACertificateIdentifier"], i.get("PendingModifiedValues") or {}) for i in found
+    }
+
+
+def test_the_ca_is_set_at_creation_and_read_back(aws, run):
+    result = run(ca_certificate_identifier="rds-ca-rsa4096-g1")
+    assert ca_of(aws) == {"trading-test-1": ("rds-ca-rsa4096-g1", {}), "trading-test-2": ("rds-ca-rsa4096-g1", {})}
+    assert [i["ca_certificate_identifier"] for i in result["cluster"]["instances"]] == ["rds-ca-rsa4096-g1"] * 2
+    aws.clear_calls()
+    again = run(ca_certificate_identifier="rds-ca-rsa4096-g1")
+    assert again["changed"] is False and aws.writes() == [], again["actions"]
+
+
+def test_without_a_ca_rds_gives_its_default_for_new_launches(aws, run):
+    run()
+    assert {ca for ca, _ in ca_of(aws).values()} == {"rds-ca-rsa2048-g1"}
+
+
+def test_a_ca_change_waits_for_the_maintenance_window_and_is_not_issued_again(aws, run):
+    run(ca_certificate_identifier="rds-ca-rsa2048-g1")
+    aws.clear_calls()
+    plan = run(check_mode=True, ca_certificate_identifier="rds-ca-ecc384-g1")
+    assert plan["changed"] is True and aws.writes() == []
+    deferred = run(ca_certificate_identifier="rds-ca-ecc384-g1")
+    assert deferred["actions"] == [
+        "modify instance trading-test-1: ca certificate rds-ca-rsa2048-g1 -> rds-ca-ecc384-g1 "
+        "(in the maintenance window where RDS defers it)",
+        "modify instance trading-test-2: ca certificate rds-ca-rsa2048-g1 -> rds-ca-ecc384-g1 "
+        "(in the maintenance window where RDS defers it)",
+    ]
+    assert deferred["diff"]["before"]["ca_certificate_identifier"] == "rds-ca-rsa2048-g1"
+    assert deferred["diff"]["after"]["ca_certificate_identifier"] == "rds-ca-ecc384-g1"
+    pending = {"CACertificateIdentifier": "rds-ca-ecc384-g1"}
+    assert ca_of(aws) == {
+        "trading-test-1": ("rds-ca-rsa2048-g1", pending),
+        "trading-test-2": ("rds-ca-rsa2048-g1", pending),
+    }
+    assert deferred["cluster"]["pending"] == {"trading-test-1": pending, "trading-test-2": pending}
+    aws.clear_calls()
+    again = run(ca_certificate_identifier="rds-ca-ecc384-g1")
+    assert again["changed"] is False and aws.writes() == [], again["actions"]
+    assert again["cluster"]["pending"] == {"trading-test-1": pending, "trading-test-2": pending}
+    now = run(ca_certificate_identifier="rds-ca-ecc384-g1", apply_immediately=True)
+    assert len(now["actions"]) == 2 and ca_of(aws)["trading-test-1"] == ("rds-ca-ecc384-g1", {})
+    assert run(ca_certificate_identifier="rds-ca-ecc384-g1", apply_immediately=True)["changed"] is False
+
+
+def test_a_ca_change_applied_immediately(aws, run):
+    run()
+    now = run(ca_certificate_identifier="rds-ca-rsa4096-g1", apply_immediately=True)
+    assert now["actions"] == [
+        "modify instance trading-test-1: ca certificate rds-ca-rsa2048-g1 -> rds-ca-rsa4096-g1",
+        "modify instance trading-test-2: ca certificate rds-ca-rsa2048-g1 -> rds-ca-rsa4096-g1",
+    ]
+    assert ca_of(aws) == {"trading-test-1": ("rds-ca-rsa4096-g1", {}), "trading-test-2": ("rds-ca-rsa4096-g1", {})}
+    assert now["cluster"]["pending"] == {}
+    assert run(ca_certificate_identifier="rds-ca-rsa4096-g1", apply_immediately=True)["changed"] is False
+
+
+def test_a_ca_rds_does_not_offer_is_refused_by_rds(aws, run):
+    refused = run(ca_certificate_identifier="rds-ca-2019")
+    assert refused.failed and "CertificateNotFound" in refused["msg"] + str(refused.get("error", ""))
+    assert aws.client("rds").describe_db_instances()["DBInstances"] == []
+
+
+# -- the engine version --------------------------------------------------------------------------
+def test_a_minor_upgrade_waits_for_the_maintenance_window_then_applies_when_asked(aws, run):
+    run(engine_version="16.4")
+    deferred = run(engine_version="16.10")
+    assert deferred["actions"] == [
+        "modify cluster trading-test: engine_version 16.4 -> 16.10 (in the maintenance window where RDS defers it)"
+    ]
+    found = cluster(aws)
+    assert found["EngineVersion"] == "16.4" and found["PendingModifiedValues"] == {"EngineVersion": "16.10"}
+    assert deferred["cluster"]["pending"] == {"cluster": {"EngineVersion": "16.10"}}
+    aws.clear_calls()
+    again = run(engine_version="16.10")
+    assert again["changed"] is False and aws.writes() == [], again["actions"]
+    # Asked again with apply_immediately: the pending upgrade is made now, then nothing is left to do.
+    now = run(engine_version="16.10", apply_immediately=True)
+    assert now["actions"] == ["modify cluster trading-test: engine_version 16.4 -> 16.10"]
+    assert cluster(aws)["EngineVersion"] == "16.10" and not cluster(aws).get("PendingModifiedValues")
+    assert run(engine_version="16.10", apply_immediately=True)["changed"] is False
+
+
+def test_a_minor_upgrade_applied_immediately(aws, run):
+    run(engine_version="16.4")
+    now = run(engine_version="16.10", apply_immediately=True)
+    assert now["actions"] == ["modify cluster trading-test: engine_version 16.4 -> 16.10"]
+    assert cluster(aws)["EngineVersion"] == "16.10" and not cluster(aws).get("PendingModifiedValues")
+    assert now["diff"]["before"]["engine_version"] == "16.4" and now["diff"]["after"]["engine_version"] == "16.10"
+    assert run(engine_version="16.10", apply_immediately=True)["changed"] is False
+
+
+def test_a_later_minor_rds_applied_itself_is_left_alone(aws, run):
+    run(engine_version="16.10")
+    aws.clear_calls()
+    # As after RDS's automatic minor upgrade past the version asked for: nothing to do, nothing refused.
+    kept = run(engine_version="16.8")
+    assert not kept.failed and kept["changed"] is False and aws.writes() == []
+    refused = run(engine_version="16.8", auto_minor_version_upgrade=False)
+    assert refused.failed and "engine_version 16.10 -> 16.8 (a downgrade)" in refused["msg"]
+
+
+# -- the master user secret's rotation -----------------------------------------------------------
+def turn_rotation_off(arn):
+    """What turning rotation off in the console leaves (the local AWS shares this process)."""
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    secret = secretsmanager_backends["123456789012"]["us-east-1"].secrets[arn]
+    secret.rotation_enabled = False
+    secret.auto_rotate_after_days = 0
+
+
+def test_the_master_user_secret_rotation_is_read_back(aws, run):
+    arn = run()["cluster"]["master_user_secret_arn"]
+    found = aws.client("secretsmanager").describe_secret(SecretId=arn)
+    assert found["OwningService"] == "rds" and found["RotationEnabled"] is True
+    assert found["RotationRules"] == {"AutomaticallyAfterDays": 7} and "RotationLambdaARN" not in found
+    again = run()
+    rotation = again["cluster"]["master_user_secret_rotation"]
+    assert rotation["enabled"] is True and rotation["automatically_after_days"] == 7 and rotation["next_rotation_date"]
+    assert again["changed"] is False
+
+
+def test_a_master_user_secret_that_no_longer_rotates_is_refused_before_any_write(aws, run):
+    arn = run()["cluster"]["master_user_secret_arn"]
+    turn_rotation_off(arn)
+    aws.clear_calls()
+    refused = run(reader_count=2)
+    assert refused.failed and "no longer rotates" in refused["msg"] and arn in refused["msg"]
+    assert refused["actions"] == [] and aws.writes() == []
+    assert refused["master_user_secret_rotation"]["enabled"] is False
+    reported = run(require_master_user_secret_rotation=False)
+    assert not reported.failed and reported["cluster"]["master_user_secret_rotation"]["enabled"] is False

@@ -177,6 +177,12 @@ def good(**overrides):
         "compliance_budget_enabled": True,
         "compliance_budget_monthly_usd": 1000,
         "compliance_budget_alert_percents": [80, 100],
+        "compliance_cloudtrail_enabled": True,
+        "compliance_cis_alarms_enabled": True,
+        "compliance_waf_logging_enabled": True,
+        "compliance_waf_redacted_headers": ["authorization", "cookie"],
+        "compliance_password_policy_enabled": True,
+        "compliance_password_policy": {},
     }
     v.update(overrides)
     return v
@@ -262,3 +268,14 @@ def test_prod_invariants(overrides, fragment):
     assert any(fragment in e for e in errors), errors
     # The same settings are allowed outside prod.
     assert compliance_validation_errors(good(**overrides)) == []
+
+
+def test_the_password_policy_checks_follow_the_module_and_cis():
+    # The role passes only what an inventory changes: the module's defaults are the preflight's.
+    import yaml
+    from ansible_collections.ninetynine.trading_infra.plugins.filter import compliance
+    from ansible_collections.ninetynine.trading_infra.plugins.modules import iam_account_password_policy as module
+
+    options = yaml.safe_load(module.DOCUMENTATION)["options"]
+    assert {k: options[k]["default"] for k in compliance.PASSWORD_POLICY} == compliance.PASSWORD_POLICY
+    assert {k: v[:2] for k, v in compliance.PASSWORD_RANGES.items()} == module.RANGES

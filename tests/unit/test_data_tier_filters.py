@@ -1,7 +1,16 @@
-"""The data_tier role's validation filter (pure Python, no AWS)."""
+"""The data_tier role's validation filter (pure Python, no AWS), and the role's tables it checks against."""
+
+from pathlib import Path
 
 import pytest
+import yaml
 from ansible_collections.ninetynine.trading_infra.plugins.filter.data_tier import data_tier_validation_errors
+
+from tools.local_aws import rules
+
+REPO = Path(__file__).resolve().parents[2]
+ROLE = REPO / "roles" / "data_tier"
+PINS = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())["data_tier_aurora_pinned_minors"]
 
 
 def good(**overrides):
@@ -14,7 +23,7 @@ def good(**overrides):
         "data_tier_apply_immediately": True,
         "data_tier_admin_cidrs": ["10.200.0.0/16"],
         "data_tier_aurora_enabled": True,
-        "data_tier_aurora_engine_version": "16.4",
+        "data_tier_aurora_engine_version": "16.10",
         "data_tier_aurora_instance_class": "db.t4g.medium",
         "data_tier_aurora_reader_count": 0,
         "data_tier_aurora_master_username": "trading_admin",
@@ -123,3 +132,124 @@ def test_a_disabled_store_is_not_checked():
 def test_prod_invariants(overrides, fragment):
     errors = data_tier_validation_errors(good(**{**PROD, **overrides}))
     assert any(fragment in e for e in errors), errors
+
+
+# -- the Aurora minor the collection pins --------------------------------------------------------
+def test_each_major_pins_its_newest_catalogued_minor():
+    """The pin table (roles/data_tier/vars/main.yml) is the newest minor of each major the local AWS
+    lists ("Aurora PostgreSQL releases", November 2026): a pin older than that is a stale pin."""
+    catalogued = rules.catalogue("aurora_postgresql")["versions"]
+    assert set(PINS) == {str(m) for m in (13, 14, 15, 16, 17)} == set(catalogued)
+    for major, minor in PINS.items():
+        assert isinstance(minor, str) and minor.split(".")[0] == major
+        assert minor == max(catalogued[major], key=lambda v: tuple(map(int, v.split(".")))), major
+
+
+def shipped_versions():
+    found = [("roles/data_tier/defaults/main.yml", yaml.safe_load((ROLE / "defaults" / "main.yml").read_text()))]
+    for path in sorted(REPO.glob("inventories/*/group_vars/all/data_tier.yml")):
+        found.append((path.relative_to(REPO).as_posix(), yaml.safe_load(path.read_text()) or {}))
+    return [
+        (where, data["data_tier_aurora_engine_version"])
+        for where, data in found
+        if "data_tier_aurora_engine_version" in data
+    ]
+
+
+def test_every_shipped_environment_runs_the_pinned_minor():
+    spec = yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+    assert spec["data_tier_aurora_engine_version"]["default"] == PINS["16"]
+    versions = shipped_versions()
+    assert ("roles/data_tier/defaults/main.yml", PINS["16"]) in versions
+    assert any(where.startswith("inventories/prod/") for where, _ in versions)
+    for where, version in versions:
+        assert version == PINS[version.split(".")[0]], where
+
+
+@pytest.mark.parametrize("version", ["16.4", "16.9", "15.8", "13.3"])
+def test_prod_refuses_a_minor_older_than_the_pin(version):
+    errors = data_tier_validation_errors(good(**{**PROD, "data_tier_aurora_engine_version": version}), PINS)
+    pinned = PINS[version.split(".")[0]]
+    assert (
+        f"data_tier_aurora_engine_version in environment 'prod': {version} is older than {pinned}, the minor this "
+        f"collection pins for Aurora PostgreSQL {version.split('.')[0]} (data_tier_aurora_pinned_minors); "
+        f"prod runs {pinned} or later"
+    ) in errors
+
+
+@pytest.mark.parametrize("version", ["16.10", "16.11", "17.6", "15.14"])
+def test_prod_accepts_the_pin_or_a_later_minor(version):
+    assert data_tier_validation_errors(good(**{**PROD, "data_tier_aurora_engine_version": version}), PINS) == []
+
+
+def test_outside_production_an_older_minor_is_allowed():
+    # dev may reproduce an older minor on purpose; the account's DescribeDBEngineVersions still says if it exists.
+    assert data_tier_validation_errors(good(data_tier_aurora_engine_version="16.4"), PINS) == []
+
+
+# -- the CA of the server certificates -----------------------------------------------------------
+def test_the_ca_choices_are_the_cas_rds_offers():
+    spec = yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+    option = spec["data_tier_aurora_ca_certificate"]
+    assert option["choices"] == rules.ca_certificates()
+    assert option["default"] == rules.catalogue("rds_certificates")["default_for_new_launches"] == "rds-ca-rsa2048-g1"
+    assert not set(option["choices"]) & set(rules.catalogue("rds_certificates")["retired"])
+    defaults = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
+    assert defaults["data_tier_aurora_ca_certificate"] == option["default"]
+
+
+# -- the role's policies, rendered from its vars --------------------------------------------------
+def _role_vars(**extra):
+    from ansible.template import Templar, trust_as_template
+
+    def trusted(o):
+        if isinstance(o, str):
+            return trust_as_template(o)
+        if isinstance(o, list):
+            return [trusted(x) for x in o]
+        if isinstance(o, dict):
+            return {k: trusted(x) for k, x in o.items()}
+        return o
+
+    v = {}
+    for part in ("defaults", "vars"):
+        v.update(yaml.safe_load((ROLE / part / "main.yml").read_text()))
+    v = trusted(v)
+    v.update(
+        trading_env="prod",
+        trading_aws_region="eu-west-1",
+        trading_aws_caller={"account": "111122223333", "arn": "arn:aws:iam::111122223333:role/admin"},
+        **extra,
+    )
+    templar = Templar(variables=v)
+    return lambda name: templar.evaluate_expression(trust_as_template(name))
+
+
+def test_enhanced_monitoring_is_assumed_by_rds_for_this_account_only():
+    trust = _role_vars()("data_tier_monitoring_trust")
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+
+
+def test_cloudwatch_logs_may_use_the_key_for_the_redis_log_groups_only():
+    import fnmatch
+
+    render = _role_vars()
+    statements = {s["Sid"]: s for s in render("data_tier_kms_policy")["Statement"]}
+    logs = statements["CloudWatchLogsEncryptsTheRedisLogGroups"]
+    assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+    assert "kms:GenerateDataKey*" in logs["Action"] and "kms:Decrypt*" in logs["Action"]
+    # CloudWatch Logs' encryption context is the log group's ARN, without the ":*" of its stream ARNs.
+    groups = [g["log_group"] for g in render("data_tier_redis_log_groups")]
+    assert groups == ["/trading/prod/redis/slow-log", "/trading/prod/redis/engine-log"]
+    arns = [f"arn:aws:logs:eu-west-1:111122223333:log-group:{g}" for g in groups]
+    assert logs["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": arns}}
+    # Nothing else: another log group of the account (or region) does not match the condition.
+    other = "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/eks/trading-prod/cluster"
+    allowed = logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
+    assert not any(fnmatch.fnmatchcase(other, arn) for arn in allowed)
+    # The services' statement is unchanged: this account's RDS, ElastiCache and Secrets Manager only.
+    services = statements["DataServicesUseTheKeyForThisAccount"]["Condition"]["StringEquals"]
+    assert services["kms:CallerAccount"] == "111122223333"

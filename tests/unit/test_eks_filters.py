@@ -113,7 +113,7 @@ def test_prod_invariants():
     text = "\n".join(prod)
     assert "eks_endpoint_public_access in environment 'prod': must be false in prod" in text
     assert "eks_log_retention_days in environment 'prod': 90 days is too short" in text
-    assert "eks_log_types in environment 'prod': prod keeps at least api, audit and authenticator" in text
+    assert "eks_log_types in environment 'prod': prod keeps every control-plane log type" in text
     assert "prod needs at least 3 on-demand nodes" in text  # spot nodes do not count
 
 

@@ -444,6 +444,124 @@ def test_engine_versions_answer_from_the_catalogue(aws):
     }
     assert {"13.22", "14.19", "15.14", "16.4", "17.6"} <= every and "15.2" in every
 
+    sixteen = rds.describe_db_engine_versions(Engine="aurora-postgresql", EngineVersion="16.10")["DBEngineVersions"]
+    assert sixteen[0]["SupportedCACertificateIdentifiers"] == rules.ca_certificates()
+
+
+def aurora_instance(rds, name="trading-rules-1", **extra):
+    args = dict(
+        DBInstanceIdentifier=name,
+        DBClusterIdentifier="trading-rules",
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+    args.update(extra)
+    return rds.create_db_instance(**args)["DBInstance"]
+
+
+def test_certificates_answer_the_cas_rds_offers(aws):
+    rds = aws.client_no_retry("rds")
+    answer = rds.describe_certificates()
+    assert answer["DefaultCertificateForNewLaunches"] == "rds-ca-rsa2048-g1"
+    assert [c["CertificateIdentifier"] for c in answer["Certificates"]] == [
+        "rds-ca-rsa2048-g1",
+        "rds-ca-rsa4096-g1",
+        "rds-ca-ecc384-g1",
+    ]
+    assert {c["CertificateType"] for c in answer["Certificates"]} == {"CA"}
+    assert answer["Certificates"][0]["CertificateArn"] == "arn:aws:rds:us-east-1::cert:rds-ca-rsa2048-g1"
+    one = rds.describe_certificates(CertificateIdentifier="rds-ca-ecc384-g1")["Certificates"]
+    assert [c["CertificateIdentifier"] for c in one] == ["rds-ca-ecc384-g1"]
+    # rds-ca-2019 expired in August 2024 and is no longer listed (turbot/steampipe-plugin-aws #2362).
+    error = refused(
+        rds.describe_certificates,
+        "CertificateNotFound",
+        r"^Certificate rds-ca-2019 not found$",
+        CertificateIdentifier="rds-ca-2019",
+    )
+    assert error["Type"] == "Sender"
+
+
+@pytest.mark.parametrize("ca", ["rds-ca-2019", "rds-ca-2015", "rds-ca-rsa2048-g2", "rds-ca-default"])
+def test_an_instance_refuses_a_ca_rds_does_not_offer(aws, ca):
+    rds = aws.client_no_retry("rds")
+    aurora_cluster(rds)
+    with pytest.raises(ClientError) as caught:
+        aurora_instance(rds, CACertificateIdentifier=ca)
+    assert caught.value.response["Error"]["Code"] == "CertificateNotFound"
+    assert caught.value.response["Error"]["Message"] == f"Certificate not found: {ca}"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert rds.describe_db_instances()["DBInstances"] == []
+    aurora_instance(rds)
+    refused(
+        rds.modify_db_instance,
+        "CertificateNotFound",
+        rf"^Certificate not found: {re.escape(ca)}$",
+        DBInstanceIdentifier="trading-rules-1",
+        CACertificateIdentifier=ca,
+        ApplyImmediately=True,
+    )
+    assert rds.describe_db_instances()["DBInstances"][0]["CACertificateIdentifier"] == "rds-ca-rsa2048-g1"
+
+
+def test_an_instance_keeps_its_ca_and_a_change_waits_for_the_window(aws):
+    rds = aws.client_no_retry("rds")
+    aurora_cluster(rds)
+    # Without CACertificateIdentifier: RDS's default for new launches (moto's own is "rds-ca-default").
+    assert aurora_instance(rds)["CACertificateIdentifier"] == "rds-ca-rsa2048-g1"
+    assert (
+        aurora_instance(rds, "trading-rules-2", CACertificateIdentifier="rds-ca-rsa4096-g1")["CACertificateIdentifier"]
+        == "rds-ca-rsa4096-g1"
+    )
+    deferred = rds.modify_db_instance(
+        DBInstanceIdentifier="trading-rules-1", CACertificateIdentifier="rds-ca-ecc384-g1"
+    )
+    assert deferred["DBInstance"]["CACertificateIdentifier"] == "rds-ca-rsa2048-g1"
+    found = rds.describe_db_instances(DBInstanceIdentifier="trading-rules-1")["DBInstances"][0]
+    assert found["CACertificateIdentifier"] == "rds-ca-rsa2048-g1"
+    assert found["PendingModifiedValues"] == {"CACertificateIdentifier": "rds-ca-ecc384-g1"}
+    # ApplyImmediately applies the request and what is pending (ModifyDBInstance ApplyImmediately).
+    rds.modify_db_instance(DBInstanceIdentifier="trading-rules-1", AutoMinorVersionUpgrade=True, ApplyImmediately=True)
+    found = rds.describe_db_instances(DBInstanceIdentifier="trading-rules-1")["DBInstances"][0]
+    assert found["CACertificateIdentifier"] == "rds-ca-ecc384-g1" and not found.get("PendingModifiedValues")
+    now = rds.modify_db_instance(
+        DBInstanceIdentifier="trading-rules-2", CACertificateIdentifier="rds-ca-rsa2048-g1", ApplyImmediately=True
+    )
+    assert now["DBInstance"]["CACertificateIdentifier"] == "rds-ca-rsa2048-g1"
+
+
+def test_an_engine_upgrade_waits_for_the_window_unless_applied_immediately(aws):
+    rds = aws.client_no_retry("rds")
+    aurora_cluster(rds)
+    deferred = rds.modify_db_cluster(DBClusterIdentifier="trading-rules", EngineVersion="16.10")["DBCluster"]
+    assert deferred["EngineVersion"] == "16.4" and deferred["PendingModifiedValues"] == {"EngineVersion": "16.10"}
+    found = rds.describe_db_clusters(DBClusterIdentifier="trading-rules")["DBClusters"][0]
+    assert found["EngineVersion"] == "16.4" and found["PendingModifiedValues"] == {"EngineVersion": "16.10"}
+    # A version that does not exist is refused whether deferred or not.
+    refused(
+        rds.modify_db_cluster,
+        "InvalidParameterCombination",
+        r"^Cannot find version 16\.7 for aurora-postgresql$",
+        DBClusterIdentifier="trading-rules",
+        EngineVersion="16.7",
+    )
+    now = rds.modify_db_cluster(DBClusterIdentifier="trading-rules", EngineVersion="16.10", ApplyImmediately=True)
+    assert now["DBCluster"]["EngineVersion"] == "16.10" and not now["DBCluster"].get("PendingModifiedValues")
+
+
+def test_the_master_user_secret_rds_manages_rotates_every_seven_days(aws):
+    rds = aws.client_no_retry("rds")
+    arn = aurora_cluster(rds)["MasterUserSecret"]["SecretArn"]
+    found = aws.client_no_retry("secretsmanager").describe_secret(SecretId=arn)
+    assert found["OwningService"] == "rds"
+    assert found["RotationEnabled"] is True and found["RotationRules"] == {"AutomaticallyAfterDays": 7}
+    assert "RotationLambdaARN" not in found  # managed rotation: no Lambda function
+    days = (found["NextRotationDate"] - found["CreatedDate"]).total_seconds() / 86400
+    assert 6.9 < days < 7.1
+    # A secret of one's own is created without rotation, as on AWS.
+    mine = aws.client_no_retry("secretsmanager").create_secret(Name="trading-rules/mine", SecretString="x")
+    assert "RotationEnabled" not in aws.client_no_retry("secretsmanager").describe_secret(SecretId=mine["ARN"])
+
 
 # -- ELBv2 -----------------------------------------------------------------------------------------
 @pytest.fixture

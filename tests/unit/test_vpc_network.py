@@ -1,13 +1,44 @@
-"""vpc_network against the local AWS: create, no-op, check mode, transitions, resume, teardown."""
+"""vpc_network against the local AWS: create, no-op, check mode, transitions, resume, teardown, and the
+VPC's defaults closed (default security group, network ACLs, S3 endpoint policy)."""
+
+import json
 
 import pytest
-from ansible_collections.ninetynine.trading_infra.plugins.filter.network import subnet_layout
+from ansible.module_utils.common import warnings as module_warnings
+from ansible_collections.ninetynine.trading_infra.plugins.filter.network import (
+    admin_ports_open_to_anywhere,
+    network_acl_rules,
+    subnet_layout,
+)
 from ansible_collections.ninetynine.trading_infra.plugins.modules import vpc_network
 
 from tests.helpers import run_module
+from tools.local_aws import server as local_aws_server
 
 AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
 TAGS = {"Project": "trading", "Environment": "test", "Component": "network", "ManagedBy": "ansible"}
+ACCOUNT = "123456789012"  # the local AWS's
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "ThisAccountsBuckets",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:ResourceAccount": ACCOUNT}},
+        },
+        {
+            "Sid": "EcrLayers",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": ["s3:GetObject"],
+            "Resource": ["arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*"],
+        },
+    ],
+}
+SECURED = {"s3_endpoint_policy": POLICY, "network_acl_rules": network_acl_rules("10.0.0.0/16")}
 
 
 def params(**overrides):
@@ -26,9 +57,12 @@ def params(**overrides):
 @pytest.fixture
 def run(aws, capsys):
     def _run(check_mode=False, **overrides):
+        # A module's warnings are kept for its process: here every run (and test) shares this one.
+        module_warnings._global_warnings.clear()
         return run_module(vpc_network, params(**overrides), check_mode=check_mode, capsys=capsys)
 
-    return _run
+    yield _run
+    module_warnings._global_warnings.clear()  # nor leave this module's to the next test's module
 
 
 def nat_gateways(ec2, states=("pending", "available")):
@@ -83,13 +117,30 @@ def test_creates_the_whole_network(aws, run):
 
 
 def test_second_run_changes_nothing_and_only_reads(aws, run):
-    first = run()
+    first = run(**SECURED)
     aws.clear_calls()
-    second = run()
+    second = run(**SECURED)
     assert second["changed"] is False and second["actions"] == []
     assert aws.writes() == []
+    # VPC and addresses, then the VPC's parts, its ACLs and its default group: one describe each.
     assert aws.calls()["reads"] <= 10
     assert second["vpc"] == first["vpc"] and second["subnet_ids"] == first["subnet_ids"]
+    assert second["network_acl_ids"] == first["network_acl_ids"]
+
+
+def test_the_reads_of_the_vpcs_parts_are_made_at_once(aws, run):
+    """The default group's and the ACLs' describes overlap the other per-VPC reads: no round trip of their own."""
+    run(**SECURED)
+    aws.clear_calls()
+    run(**SECURED)
+    calls = local_aws_server.admin(aws.port, "timeline")["calls"]
+    per_vpc = [c for c in calls if c["operation"] not in ("DescribeVpcs", "DescribeAddresses")]
+    assert {"DescribeSecurityGroups", "DescribeNetworkAcls", "DescribeSubnets"} <= {c["operation"] for c in per_vpc}
+    for op in ("DescribeSecurityGroups", "DescribeNetworkAcls"):
+        mine = next(c for c in per_vpc if c["operation"] == op)
+        others = [c for c in per_vpc if c["operation"] != op]
+        # Started before another per-VPC read ended: not one after the other.
+        assert mine["start"] < max(c["end"] for c in others), op
 
 
 def test_check_mode_after_converge_reports_no_change(aws, run):
@@ -245,3 +296,266 @@ def test_nat_gateways_start_without_waiting_and_the_waiting_call_routes_them(aws
     finally:
         aws.set_latency(0)
     assert run()["changed"] is False
+
+
+# -- the VPC's defaults closed ----------------------------------------------------------------------
+def default_group(ec2, vpc_id):
+    return ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"][0]
+
+
+def test_default_security_group_is_emptied_once(aws, run):
+    """CIS 5.4 / FSBP EC2.2: no inbound (AWS gives it "all from itself") and no outbound rule."""
+    created = run()
+    ec2 = aws.client("ec2")
+    group = default_group(ec2, created["vpc"]["id"])
+    assert created["default_security_group_id"] == group["GroupId"]
+    assert group["IpPermissions"] == [] and group["IpPermissionsEgress"] == []
+    assert any(
+        a.startswith(f"revoke the default security group {group['GroupId']}'s inbound") for a in created["actions"]
+    )
+    assert run()["changed"] is False
+
+
+def test_check_mode_shows_the_default_groups_rules_going_and_writes_nothing(aws, run):
+    created = run(restrict_default_security_group=False)
+    ec2 = aws.client("ec2")
+    group = default_group(ec2, created["vpc"]["id"])
+    assert group["IpPermissions"] and group["IpPermissionsEgress"]  # AWS's defaults, kept
+    aws.clear_calls()
+    plan = run(check_mode=True)
+    assert plan["changed"] is True and aws.writes() == []
+    assert plan["diff"]["before"]["default_security_group"] == {
+        "ingress": [f"all from {group['GroupId']}"],
+        "egress": ["all to 0.0.0.0/0"],
+    }
+    assert plan["diff"]["after"]["default_security_group"] == {"ingress": [], "egress": []}
+    assert default_group(ec2, created["vpc"]["id"])["IpPermissions"]
+
+
+def endpoint_policy(ec2, endpoint_id):
+    return json.loads(ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint_id])["VpcEndpoints"][0]["PolicyDocument"])
+
+
+def test_endpoint_policy_is_set_compared_by_meaning_and_changed_in_place(aws, run):
+    created = run(s3_endpoint_policy=POLICY)
+    ec2 = aws.client("ec2")
+    assert endpoint_policy(ec2, created["s3_endpoint_id"]) == POLICY
+    # The same meaning, spelled otherwise (JSON text, key order, one-item lists as strings): nothing to do.
+    same = json.loads(json.dumps(POLICY))
+    same["Statement"][1]["Action"] = "s3:GetObject"
+    same["Statement"][1]["Resource"] = "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*"
+    assert run(s3_endpoint_policy=json.dumps(same, indent=2, sort_keys=True))["changed"] is False
+    # A bucket added: the endpoint's policy is replaced in place, and the diff shows it.
+    wider = json.loads(json.dumps(POLICY))
+    wider["Statement"][1]["Resource"].append("arn:aws:s3:::al2023-repos-us-east-1-de612dc2/*")
+    aws.clear_calls()
+    changed = run(s3_endpoint_policy=wider)
+    assert changed["actions"] == [f"set the policy of S3 endpoint {created['s3_endpoint_id']}"]
+    assert [w["operation"] for w in aws.writes()] == ["ModifyVpcEndpoint"]
+    assert changed["diff"]["before"]["s3_endpoint_policy"] == POLICY
+    assert changed["diff"]["after"]["s3_endpoint_policy"] == wider
+    assert endpoint_policy(ec2, created["s3_endpoint_id"]) == wider
+    assert run(s3_endpoint_policy=wider)["changed"] is False
+
+
+def test_the_allow_all_default_endpoint_policy_is_replaced(aws, run):
+    """An endpoint made before the policy was managed keeps AWS's full-access default until this call."""
+    created = run()
+    ec2 = aws.client("ec2")
+    assert endpoint_policy(ec2, created["s3_endpoint_id"])["Statement"][0]["Resource"] == "*"
+    assert "Condition" not in endpoint_policy(ec2, created["s3_endpoint_id"])["Statement"][0]
+    run(s3_endpoint_policy=POLICY)
+    assert endpoint_policy(ec2, created["s3_endpoint_id"]) == POLICY
+
+
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        ("{not json", "s3_endpoint_policy is not valid JSON"),
+        (json.dumps({"Version": "2012-10-17"}), "an object with a Statement"),
+        (
+            json.dumps(dict(POLICY, Statement=[dict(POLICY["Statement"][1], Resource=["x" * 100] * 210)])),
+            "a VPC endpoint policy is at most 20480",
+        ),
+    ],
+)
+def test_an_endpoint_policy_aws_refuses_is_refused_before_any_call(aws, run, policy, message):
+    result = run(s3_endpoint_policy=policy)
+    assert result.failed and message in result["msg"]
+    assert aws.calls()["total"] == 0
+
+
+def acls_of(ec2, vpc_id):
+    return ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NetworkAcls"]
+
+
+def test_each_tier_gets_its_network_acl_and_the_default_one_is_emptied(aws, run):
+    created = run(**SECURED)
+    ec2 = aws.client("ec2")
+    acls = {a["NetworkAclId"]: a for a in acls_of(ec2, created["vpc"]["id"])}
+    assert set(created["network_acl_ids"]) == {"public", "private", "data"}
+    for tier, acl_id in created["network_acl_ids"].items():
+        acl = acls[acl_id]
+        assert {t["Key"]: t["Value"] for t in acl["Tags"]} == dict(TAGS, Name=f"trading-test-{tier}-nacl")
+        assert sorted(a["SubnetId"] for a in acl["Associations"]) == sorted(created["subnet_ids"][tier])
+        listed = [vpc_network.listed_entry(e) for e in acl["Entries"] if e["RuleNumber"] < 32767]
+        wanted = [vpc_network.wanted_entry(r) for r in module_rules() if r["tier"] == tier]
+        assert sorted(listed, key=str) == sorted(wanted, key=str)
+    # Read back from AWS: no ACL of the VPC admits SSH or RDP from anywhere (FSBP EC2.21, CIS 5.1).
+    for acl in acls.values():
+        entries = [
+            {
+                "egress": e["Egress"],
+                "action": e["RuleAction"],
+                "cidr": e["CidrBlock"],
+                "protocol": vpc_network.PROTOCOL_NAMES[e["Protocol"]],
+                "from_port": e.get("PortRange", {}).get("From"),
+                "to_port": e.get("PortRange", {}).get("To"),
+            }
+            for e in acl["Entries"]
+        ]
+        assert admin_ports_open_to_anywhere(entries) == [], acl["NetworkAclId"]
+    default = next(a for a in acls.values() if a["IsDefault"])
+    assert [e for e in default["Entries"] if e["RuleNumber"] < 32767] == []
+    assert default["Associations"] == []
+    assert run(**SECURED)["changed"] is False
+
+
+def module_rules():
+    """The rules as the module holds them after its argument spec (every suboption present)."""
+    unset = {
+        "egress": False,
+        "action": "allow",
+        "from_port": None,
+        "to_port": None,
+        "icmp_type": None,
+        "icmp_code": None,
+    }
+    return [dict(unset, **r) for r in SECURED["network_acl_rules"]]
+
+
+def test_acl_drift_is_repaired_and_check_mode_tells_it_first(aws, run):
+    created = run(**SECURED)
+    ec2 = aws.client("ec2")
+    public = created["network_acl_ids"]["public"]
+    # By hand: SSH from anywhere added, HTTPS narrowed.
+    ec2.create_network_acl_entry(
+        NetworkAclId=public,
+        RuleNumber=90,
+        Protocol="6",
+        RuleAction="allow",
+        Egress=False,
+        CidrBlock="0.0.0.0/0",
+        PortRange={"From": 22, "To": 22},
+    )
+    ec2.replace_network_acl_entry(
+        NetworkAclId=public,
+        RuleNumber=100,
+        Protocol="6",
+        RuleAction="allow",
+        Egress=False,
+        CidrBlock="192.0.2.0/24",
+        PortRange={"From": 443, "To": 443},
+    )
+    aws.clear_calls()
+    plan = run(check_mode=True, **SECURED)
+    assert aws.writes() == []
+    assert "remove network ACL trading-test-public-nacl entry 90 allow tcp 22 from 0.0.0.0/0" in plan["actions"]
+    assert "replace network ACL trading-test-public-nacl entry 100 allow tcp 443 from 0.0.0.0/0" in plan["actions"]
+    assert (
+        "90 allow tcp 22 from 0.0.0.0/0"
+        in plan["diff"]["before"]["network_acls"]["trading-test-public-nacl"]["ingress"]
+    )
+    assert (
+        "90 allow tcp 22 from 0.0.0.0/0"
+        not in plan["diff"]["after"]["network_acls"]["trading-test-public-nacl"]["ingress"]
+    )
+    fixed = run(**SECURED)
+    assert sorted(fixed["actions"]) == sorted(plan["actions"])
+    entries = {
+        (e["Egress"], e["RuleNumber"]): e
+        for e in ec2.describe_network_acls(NetworkAclIds=[public])["NetworkAcls"][0]["Entries"]
+    }
+    assert (False, 90) not in entries and entries[(False, 100)]["CidrBlock"] == "0.0.0.0/0"
+    assert run(**SECURED)["changed"] is False
+
+
+def test_a_subnet_moved_back_to_the_default_acl_is_moved_again(aws, run):
+    created = run(**SECURED)
+    ec2 = aws.client("ec2")
+    acls = acls_of(ec2, created["vpc"]["id"])
+    default = next(a for a in acls if a["IsDefault"])
+    subnet = created["subnet_ids"]["data"][0]
+    association = next(x for a in acls for x in a["Associations"] if x["SubnetId"] == subnet)
+    ec2.replace_network_acl_association(
+        AssociationId=association["NetworkAclAssociationId"], NetworkAclId=default["NetworkAclId"]
+    )
+    again = run(**SECURED)
+    assert again["actions"] == [f"associate subnet trading-test-data-{AZS[0]} with network ACL trading-test-data-nacl"]
+    assert run(**SECURED)["changed"] is False
+
+
+def test_the_default_acl_is_kept_while_a_subnet_not_managed_here_uses_it(aws, run):
+    created = run(restrict_default_security_group=False)
+    ec2 = aws.client("ec2")
+    foreign = ec2.create_subnet(VpcId=created["vpc"]["id"], CidrBlock="10.0.250.0/24", AvailabilityZone=AZS[0])
+    result = run(**SECURED)
+    default = next(a for a in acls_of(ec2, created["vpc"]["id"]) if a["IsDefault"])
+    assert [a["SubnetId"] for a in default["Associations"]] == [foreign["Subnet"]["SubnetId"]]
+    assert [e for e in default["Entries"] if e["RuleNumber"] == 100]  # still admits its subnet's traffic
+    assert any("keeps its entries" in json.dumps(w) for w in result.get("warnings", []))
+    assert run(**SECURED)["changed"] is False
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"rule_number": 32767}, "rule numbers are 1 to 32766"),
+        ({"rule_number": 0}, "rule numbers are 1 to 32766"),
+        ({"rule_number": 100, "from_port": 443, "to_port": 443}, "a second entry with this rule number"),
+        ({"protocol": "tcp", "from_port": None}, "tcp needs from_port <= to_port"),
+        ({"protocol": "udp", "from_port": 9, "to_port": 1}, "udp needs from_port <= to_port"),
+        ({"protocol": "icmp"}, "icmp needs icmp_type and icmp_code"),
+        ({"cidr": "10.0.0.1/16"}, "is not an IPv4 CIDR"),
+    ],
+)
+def test_acl_rules_aws_refuses_are_refused_before_any_call(aws, run, rule, message):
+    extra = {
+        "tier": "public",
+        "rule_number": 500,
+        "protocol": "tcp",
+        "cidr": "10.0.0.0/16",
+        "from_port": 1,
+        "to_port": 2,
+    }
+    extra.update(rule)
+    result = run(network_acl_rules=[*SECURED["network_acl_rules"], extra])
+    assert result.failed and message in result["msg"]
+    assert aws.calls()["total"] == 0
+
+
+def test_check_mode_on_an_empty_account_plans_the_acls_and_the_defaults(aws, run):
+    plan = run(check_mode=True, **SECURED)
+    assert aws.writes() == []
+    assert {f"create network ACL trading-test-{t}-nacl" for t in ("public", "private", "data")} <= set(plan["actions"])
+    assert "remove the allow-all entries of VPC trading-test's default network ACL" in plan["actions"]
+    assert any(a.startswith("revoke the default security group's rules in VPC trading-test") for a in plan["actions"])
+    assert plan["diff"]["after"]["s3_endpoint_policy"] == POLICY
+
+
+def test_teardown_deletes_the_tiers_acls_before_the_vpc(aws, run):
+    """The local AWS refuses DeleteVpc while an ACL of its own is left, as AWS does."""
+    created = run(**SECURED)
+    removed = run(state="absent", **SECURED)
+    assert not removed.failed, removed.get("msg")
+    ec2 = aws.client("ec2")
+    assert created["vpc"]["id"] not in [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
+    assert acls_of(ec2, created["vpc"]["id"]) == []
+    deletes = [a for a in removed["actions"] if a.startswith("delete network ACL")]
+    assert len(deletes) == 3
+    assert removed["actions"].index(deletes[0]) > max(
+        i for i, a in enumerate(removed["actions"]) if a.startswith("delete subnet")
+    )
+    assert run(state="absent")["changed"] is False

@@ -10,8 +10,14 @@
   lets the region's CloudWatch Logs principal use it (API_AssociateKmsKey: "If you attempt to
   associate a KMS key with a log group but the KMS key does not exist or the KMS key is disabled,
   you receive an InvalidParameterException error"; the key policy requirement is in "Encrypt log
-  data in CloudWatch Logs using AWS KMS").
+  data in CloudWatch Logs using AWS KMS"), whose conditions on ``kms:EncryptionContext:aws:logs:arn``
+  admit the log group's ARN (the encryption context CloudWatch Logs uses).
 * AssociateKmsKey and DisassociateKmsKey, which moto lacks.
+* Metric filters: PutMetricFilter needs the log group to exist (ResourceNotFoundException, "The
+  specified log group does not exist."), a pattern of at most 1,024 characters (the
+  ``FilterPattern`` shape of the service model; InvalidParameterException), and refuses a 101st
+  filter on a log group (LimitExceededException; CloudWatch Logs quotas: "Metric filters: 100 per
+  log group", not adjustable). moto stores any filter on any name.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from pathlib import Path
 
 import botocore
 
+METRIC_FILTERS_PER_GROUP = 100
 NAME_RE = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
 KEY_ARN_RE = re.compile(r"^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key/([0-9a-f-]{36}|mrk-[0-9a-f]{32})$")
 
@@ -54,7 +61,32 @@ def _check_name(name) -> None:
         )
 
 
-def _statement_lets_logs_use(statement: dict, region: str) -> bool:
+_CONTEXT_KEY = "kms:encryptioncontext:aws:logs:arn"
+
+
+def _condition_admits(statement: dict, group_arn: str) -> bool:
+    """Whether the statement's conditions on the encryption context admit the log group's ARN.
+
+    CloudWatch Logs encrypts a group's data with the group's ARN as encryption context ("AWS KMS
+    keys and encryption context" in the CloudWatch Logs User Guide): a key whose statement names
+    other groups is refused for this one.
+    """
+    for operator, conditions in (statement.get("Condition") or {}).items():
+        for key, values in (conditions or {}).items():
+            if key.lower() != _CONTEXT_KEY:
+                continue
+            wanted = [values] if isinstance(values, str) else values
+            base = operator.split(":")[-1].removesuffix("IfExists")
+            like = base in ("ArnLike", "StringLike")
+            if base.startswith(("ArnNot", "StringNot")):
+                if any(fnmatch.fnmatchcase(group_arn, w) if "Like" in base else group_arn == w for w in wanted):
+                    return False
+            elif not any(fnmatch.fnmatchcase(group_arn, w) if like else group_arn == w for w in wanted):
+                return False
+    return True
+
+
+def _statement_lets_logs_use(statement: dict, region: str, group_arn: str | None = None) -> bool:
     if statement.get("Effect") != "Allow":
         return False
     principal = statement.get("Principal") or {}
@@ -64,10 +96,11 @@ def _statement_lets_logs_use(statement: dict, region: str) -> bool:
         return False
     actions = statement.get("Action", [])
     actions = [actions] if isinstance(actions, str) else actions
-    return any(fnmatch.fnmatchcase("kms:GenerateDataKey", a) or a == "*" for a in actions)
+    uses = any(fnmatch.fnmatchcase("kms:GenerateDataKey", a) or a == "*" for a in actions)
+    return uses and (group_arn is None or _condition_admits(statement, group_arn))
 
 
-def _check_key(account_id: str, region: str, key_id) -> None:
+def _check_key(account_id: str, region: str, key_id, group_name: str | None = None) -> None:
     from moto.kms.models import kms_backends
 
     where = f"the KMS key {key_id!r}"
@@ -83,7 +116,9 @@ def _check_key(account_id: str, region: str, key_id) -> None:
     if not key.enabled:
         _refuse(f"{where} is disabled")
     statements = json.loads(key.policy or "{}").get("Statement", [])
-    if not any(_statement_lets_logs_use(s, region) for s in statements):
+    statements = [statements] if isinstance(statements, dict) else statements
+    group_arn = f"arn:aws:logs:{region}:{account_id}:log-group:{group_name}" if group_name else None
+    if not any(_statement_lets_logs_use(s, region, group_arn) for s in statements):
         _refuse(
             f"The specified KMS key does not exist or is not allowed to be used with {key_id}: its key policy "
             f"does not let logs.{region}.amazonaws.com use it"
@@ -99,7 +134,7 @@ def apply() -> None:
     def checked_create_log_group(self, log_group_name, tags, **kwargs):
         _check_name(log_group_name)
         if kwargs.get("kmsKeyId"):
-            _check_key(self.account_id, self.region_name, kwargs["kmsKeyId"])
+            _check_key(self.account_id, self.region_name, kwargs["kmsKeyId"], log_group_name)
         return create_log_group(self, log_group_name, tags, **kwargs)
 
     LogsBackend.create_log_group = checked_create_log_group
@@ -126,7 +161,7 @@ def apply() -> None:
     def associate_kms_key(self):
         name, key_id = self._get_param("logGroupName"), self._get_param("kmsKeyId")
         group = group_of(self.logs_backend, name)
-        _check_key(self.current_account, self.region, key_id)
+        _check_key(self.current_account, self.region, key_id, name)
         group.kms_key_id = key_id
         return ""
 
@@ -134,5 +169,23 @@ def apply() -> None:
         group_of(self.logs_backend, self._get_param("logGroupName")).kms_key_id = None
         return ""
 
+    put_metric_filter = LogsBackend.put_metric_filter
+
+    def checked_put_metric_filter(self, filter_name, filter_pattern, log_group_name, metric_transformations):
+        from moto.logs.exceptions import LimitExceededException, ResourceNotFoundException
+
+        if log_group_name not in self.groups:
+            raise ResourceNotFoundException("The specified log group does not exist.")
+        if len(filter_pattern or "") > 1024:
+            _refuse(
+                f"1 validation error detected: Value at 'filterPattern' failed to satisfy constraint: Member must have "
+                f"length less than or equal to 1024 (was {len(filter_pattern)})"
+            )
+        names = {f["filterName"] for f in self.filters.get_matching_filters(None, log_group_name, None, None)}
+        if filter_name not in names and len(names) >= METRIC_FILTERS_PER_GROUP:
+            raise LimitExceededException()
+        return put_metric_filter(self, filter_name, filter_pattern, log_group_name, metric_transformations)
+
+    LogsBackend.put_metric_filter = checked_put_metric_filter
     LogsResponse.associate_kms_key = associate_kms_key
     LogsResponse.disassociate_kms_key = disassociate_kms_key

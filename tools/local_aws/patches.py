@@ -98,18 +98,24 @@ def apply() -> None:
 
     CloudTrailResponse.describe_trails = describe_listed
 
-    from . import elasticache, iam, logs, rules, vpc
+    from . import elasticache, iam, kms, logs, rules, trails, vpc, waf
 
     elasticache.apply()
     rules.apply()  # AWS's service rules (rules.py), on top of elasticache.py's operations
     logs.apply()
     vpc.apply()
     iam.apply()
+    trails.apply()
+    waf.apply()
+    kms.apply()
     _latency()
     aurora_parameter_defaults()
     performance_insights()
     automated_backups_go_with_their_cluster()
     generated_master_passwords()
+    managed_master_secrets_rotate()
+    ca_certificates_as_rds_keeps_them()
+    engine_upgrades_wait_for_the_window()
     oidc_provider_audiences()
     parameter_group_resets()
     subnet_group_modifications()
@@ -415,6 +421,127 @@ def generated_master_passwords() -> None:
         return _json.dumps({"username": username, "password": _secrets.token_urlsafe(24)})
 
     MasterUserSecret._generate_secret_string = secret_string
+
+
+def managed_master_secrets_rotate() -> None:
+    """The master user secret RDS manages rotates every seven days, as DescribeSecret shows on AWS:
+    RotationEnabled true, RotationRules AutomaticallyAfterDays 7, OwningService rds and a
+    NextRotationDate ("Password management with Amazon Aurora and AWS Secrets Manager": Aurora rotates
+    the secret every seven days by default; "Managed rotation for AWS Secrets Manager secrets": no
+    Lambda function). moto creates it without rotation. A test turns rotation off on the backend's
+    secret itself, as someone in the console would (moto's CancelRotateSecret wants a Lambda ARN)."""
+    import time
+
+    from moto.rds.models import MasterUserSecret
+    from moto.secretsmanager.models import FakeSecret
+
+    create = MasterUserSecret._create_secret
+
+    def create_rotating(self, kms_key_id):
+        secret = create(self, kms_key_id)
+        secret.rotation_requested = True
+        secret.rotation_enabled = True
+        secret.auto_rotate_after_days = 7
+        secret.next_rotation_date = int(time.time()) + 7 * 86400
+        return secret
+
+    MasterUserSecret._create_secret = create_rotating
+    to_dict = FakeSecret.to_dict
+
+    def without_a_lambda(self):
+        answer = to_dict(self)
+        if self.owning_service:
+            # Managed rotation has no rotation function: AWS leaves RotationLambdaARN out, moto answers "".
+            if not answer.get("RotationLambdaARN"):
+                answer.pop("RotationLambdaARN", None)
+            if not answer.get("RotationEnabled", True):
+                answer.pop("NextRotationDate", None)
+        return answer
+
+    FakeSecret.to_dict = without_a_lambda
+
+
+def _applied_now(kwargs) -> bool:
+    return str(kwargs.get("apply_immediately") or "false").lower() == "true"
+
+
+def ca_certificates_as_rds_keeps_them() -> None:
+    """A DB instance created without CACertificateIdentifier gets RDS's default for new launches
+    (rds-ca-rsa2048-g1 since January 2024; moto answers "rds-ca-default", which is no CA). A CA change
+    without ApplyImmediately waits for the maintenance window in PendingModifiedValues, as AWS shows
+    it ("Rotating your SSL/TLS certificate"; ModifyDBInstance ApplyImmediately: "the modifications in
+    this request and any pending modifications are asynchronously applied as soon as possible");
+    with it, the change and the pending one are made at once. The local AWS has no maintenance
+    window: a pending CA stays pending."""
+    from moto.rds.models import RDSBackend
+
+    from . import rules
+
+    create = RDSBackend.create_db_instance
+
+    def create_db_instance(self, db_kwargs):
+        if not db_kwargs.get("ca_certificate_identifier"):
+            db_kwargs["ca_certificate_identifier"] = rules.catalogue("rds_certificates")["default_for_new_launches"]
+        return create(self, db_kwargs)
+
+    RDSBackend.create_db_instance = create_db_instance
+    modify = RDSBackend.modify_db_instance
+
+    def modify_db_instance(self, db_instance_identifier, db_kwargs):
+        instance = self.databases.get(db_instance_identifier)
+        wanted = db_kwargs.get("ca_certificate_identifier")
+        if instance is None:
+            return modify(self, db_instance_identifier, db_kwargs)
+        pending = dict(getattr(instance, "pending_modified_values", None) or {})
+        if wanted:
+            rules.check_ca_certificate(wanted)
+            if _applied_now(db_kwargs) or wanted == instance.ca_certificate_identifier:
+                pending.pop("CACertificateIdentifier", None)
+            else:
+                pending["CACertificateIdentifier"] = wanted
+                db_kwargs.pop("ca_certificate_identifier")
+        elif _applied_now(db_kwargs) and "CACertificateIdentifier" in pending:
+            db_kwargs["ca_certificate_identifier"] = pending.pop("CACertificateIdentifier")
+        answer = modify(self, db_instance_identifier, db_kwargs)
+        answer.pending_modified_values = pending
+        return answer
+
+    RDSBackend.modify_db_instance = modify_db_instance
+
+
+def engine_upgrades_wait_for_the_window() -> None:
+    """ModifyDBCluster EngineVersion without ApplyImmediately waits for the maintenance window, shown
+    in the cluster's PendingModifiedValues ("The change is applied during the next maintenance window
+    unless ApplyImmediately is enabled", API reference ModifyDBCluster); moto upgrades at once. The
+    local AWS has no maintenance window: a pending upgrade stays pending until a call applies it."""
+    from moto.rds.models import RDSBackend
+
+    from . import rules
+
+    modify = RDSBackend.modify_db_cluster
+
+    def modify_db_cluster(self, kwargs):
+        cluster_id = kwargs.get("db_cluster_identifier")
+        cluster = self.clusters.get(cluster_id)
+        wanted = kwargs.get("engine_version")
+        if cluster is None or not wanted:
+            return modify(self, kwargs)
+        pending = dict(getattr(cluster, "pending_modified_values", None) or {})
+        if _applied_now(kwargs) or wanted == cluster.engine_version:
+            pending.pop("EngineVersion", None)
+        else:
+            rules.check_aurora_version(cluster.engine, wanted)
+            pending["EngineVersion"] = wanted
+            kwargs.pop("engine_version")
+            kwargs.pop("allow_major_version_upgrade", None)
+        answer = modify(self, kwargs)
+        kept = self.clusters.get(kwargs.get("new_db_cluster_identifier") or cluster_id)
+        for view in {id(answer): answer, id(kept): kept}.values():
+            if view is not None:
+                view.pending_modified_values = pending
+        return answer
+
+    RDSBackend.modify_db_cluster = modify_db_cluster
 
 
 def parameter_group_resets() -> None:

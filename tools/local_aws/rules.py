@@ -48,6 +48,15 @@ RDS / Aurora (CreateDBCluster, ModifyDBCluster, CreateDBInstance, ModifyDBInstan
   data for the former stops at 15.2) answer from the same catalogue for aurora-postgresql, and a
   cluster created without EngineVersion gets the catalogue's default version ("Amazon Aurora
   versioning"), not moto's 12.7.
+* CACertificateIdentifier of CreateDBInstance and ModifyDBInstance is a CA of
+  catalogues/rds_certificates.json ("Certificate authorities" in "Using SSL/TLS to encrypt a
+  connection to a DB cluster": rds-ca-rsa2048-g1, rds-ca-rsa4096-g1, rds-ca-ecc384-g1; rds-ca-2019
+  expired in August 2024). RDS answers CertificateNotFound (HTTP 404, CertificateNotFoundFault in the
+  API reference) "Certificate not found: rds-ca-2019" (aws/aws-cdk #31387). DescribeCertificates,
+  which moto lacks, answers the same catalogue with DefaultCertificateForNewLaunches
+  rds-ca-rsa2048-g1 and refuses an identifier it does not list ("Certificate rds-ca-2019 not found",
+  turbot/steampipe-plugin-aws #2362); DescribeDBEngineVersions lists the CAs as
+  SupportedCACertificateIdentifiers.
 
 ELBv2 (CreateTargetGroup, ModifyTargetGroup), ValidationError as ELBv2 answers
 * Matcher.HttpCode: values and ranges ("200,202", "200-299") between 200 and 499 for an HTTP/HTTPS
@@ -380,6 +389,44 @@ def orderable(instance_class: str, version: str) -> bool:
     return first is not None and _version_key(version) >= _version_key(first)
 
 
+def ca_certificates() -> list[str]:
+    """The CA identifiers RDS offers (catalogues/rds_certificates.json)."""
+    return [c["identifier"] for c in catalogue("rds_certificates")["certificates"]]
+
+
+def _certificate_not_found(message: str):
+    from moto.rds.exceptions import RDSClientError
+
+    # The shape's error code (CertificateNotFound) and HTTP status (404) come from botocore's model.
+    raise RDSClientError("CertificateNotFoundFault", message)
+
+
+def check_ca_certificate(identifier) -> None:
+    """Refuse a CA RDS does not offer, as CreateDBInstance and ModifyDBInstance do."""
+    if identifier not in (None, "") and identifier not in ca_certificates():
+        _certificate_not_found(f"Certificate not found: {identifier}")
+
+
+def certificates_view(region: str, identifier=None) -> dict:
+    """DescribeCertificates' answer: the catalogue's CAs (one, when asked for by identifier)."""
+    spec = catalogue("rds_certificates")
+    wanted = [c for c in ca_certificates() if identifier in (None, "") or c == str(identifier).lower()]
+    if not wanted:
+        _certificate_not_found(f"Certificate {identifier} not found")
+    return {
+        "DefaultCertificateForNewLaunches": spec["default_for_new_launches"],
+        "Certificates": [
+            {
+                "CertificateIdentifier": name,
+                "CertificateType": "CA",
+                "CertificateArn": f"arn:aws:rds:{region}::cert:{name}",
+                "CustomerOverride": False,
+            }
+            for name in wanted
+        ],
+    }
+
+
 def _rds_refuse(message: str, combination: bool = False):
     from moto.rds.exceptions import InvalidParameterCombination, InvalidParameterValue
 
@@ -415,7 +462,7 @@ def _check_overlap(weekly, daily) -> None:
         _rds_refuse("The backup window and maintenance window must not overlap.")
 
 
-def _check_aurora_version(engine, version) -> None:
+def check_aurora_version(engine, version) -> None:
     if engine == AURORA_POSTGRESQL and version not in (None, "") and aurora_version(version) is None:
         _rds_refuse(f"Cannot find version {version} for {engine}", combination=True)
 
@@ -528,13 +575,14 @@ def engine_versions_view(engine=None, version=None, family=None, default_only=Fa
                 "Status": "available",
                 "SupportsParallelQuery": False,
                 "SupportsGlobalDatabases": True,
+                "SupportedCACertificateIdentifiers": ca_certificates(),
             }
         )
     return rows
 
 
 def _apply_rds() -> None:
-    from moto.core.responses import PaginatedResult
+    from moto.core.responses import ActionResult, PaginatedResult
     from moto.rds.models import DBCluster, RDSBackend
     from moto.rds.responses import RDSResponse
 
@@ -557,7 +605,7 @@ def _apply_rds() -> None:
         retention = _int(kwargs.get("backup_retention_period"))
         if retention is not None and not 1 <= retention <= 35:
             _rds_refuse(f"Invalid backup retention period: {retention}. Must be a value from 1 to 35.")
-        _check_aurora_version(kwargs.get("engine"), kwargs.get("engine_version"))
+        check_aurora_version(kwargs.get("engine"), kwargs.get("engine_version"))
         cluster = create_cluster(self, kwargs)
         _chosen(cluster).update(_given_windows(kwargs))
         return cluster
@@ -582,7 +630,7 @@ def _apply_rds() -> None:
             retention = _int(kwargs.get("backup_retention_period"))
             if retention is not None and not 1 <= retention <= 35:
                 _rds_refuse(f"Invalid backup retention period: {retention}. Must be a value from 1 to 35.")
-            _check_aurora_version(cluster.engine, kwargs.get("engine_version"))
+            check_aurora_version(cluster.engine, kwargs.get("engine_version"))
         answer = modify_cluster(self, kwargs)
         if cluster is not None:
             _chosen(cluster).update(_given_windows(kwargs))
@@ -593,9 +641,10 @@ def _apply_rds() -> None:
 
     def create_db_instance(self, db_kwargs):
         check_rds_windows(db_kwargs.get("preferred_maintenance_window"), db_kwargs.get("preferred_backup_window"))
+        check_ca_certificate(db_kwargs.get("ca_certificate_identifier"))
         engine = db_kwargs.get("engine")
         version = db_kwargs.get("engine_version")
-        _check_aurora_version(engine, version)
+        check_aurora_version(engine, version)
         cluster = self.clusters.get(db_kwargs.get("db_cluster_identifier") or "")
         if not version and cluster is not None:
             version = cluster.engine_version
@@ -607,9 +656,10 @@ def _apply_rds() -> None:
 
     def modify_db_instance(self, db_instance_identifier, db_kwargs):
         check_rds_windows(db_kwargs.get("preferred_maintenance_window"), db_kwargs.get("preferred_backup_window"))
+        check_ca_certificate(db_kwargs.get("ca_certificate_identifier"))
         instance = self.databases.get(db_instance_identifier)
         if instance is not None:
-            _check_aurora_version(instance.engine, db_kwargs.get("engine_version"))
+            check_aurora_version(instance.engine, db_kwargs.get("engine_version"))
             version = db_kwargs.get("engine_version") or instance.engine_version
             instance_class = db_kwargs.get("db_instance_class")
             if instance_class and instance_class != instance.db_instance_class:
@@ -651,6 +701,11 @@ def _apply_rds() -> None:
         return PaginatedResult({"DBEngineVersions": rows})
 
     RDSResponse.describe_db_engine_versions = describe_db_engine_versions
+
+    def describe_certificates(self):
+        return ActionResult(certificates_view(self.region, self.params.get("CertificateIdentifier")))
+
+    RDSResponse.describe_certificates = describe_certificates
 
 
 # -- ELBv2 -----------------------------------------------------------------------------------------
