@@ -18,10 +18,6 @@ LOG_GROUP_ARN_RE = re.compile(r"^arn:aws[a-z-]*:logs:([a-z0-9-]+):(\d{12}):log-g
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/(?:.*/)?([\w+=,.@-]+)$")
 
 
-class _Refused(Exception):
-    pass
-
-
 def _error(code: str, message: str):
     from moto.core.exceptions import JsonRESTError
 
