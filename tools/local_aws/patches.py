@@ -98,7 +98,7 @@ def apply() -> None:
 
     CloudTrailResponse.describe_trails = describe_listed
 
-    from . import elasticache, iam, kms, logs, rules, trails, vpc, waf
+    from . import backup, elasticache, iam, kms, logs, rds_events, rules, s3, secrets, trails, vpc, waf
 
     elasticache.apply()
     rules.apply()  # AWS's service rules (rules.py), on top of elasticache.py's operations
@@ -108,6 +108,10 @@ def apply() -> None:
     trails.apply()
     waf.apply()
     kms.apply()
+    rds_events.apply()
+    secrets.apply()
+    s3.apply()
+    backup.apply()
     _latency()
     aurora_parameter_defaults()
     performance_insights()

@@ -1,5 +1,6 @@
 """Operations moto 5.2 lacks, answered as botocore's service models say."""
 
+from .backup import BackupSelections
 from .budgets import BudgetUpdates
 from .config import ConformancePacks
 from .eks import Eks
@@ -14,4 +15,5 @@ ALL_EXTENSIONS = (
     WafResources,
     GuardDutyTags,
     BudgetUpdates,
+    BackupSelections,
 )
