@@ -488,6 +488,32 @@ def compliance_validation_errors(v):
             )
         if v.get("compliance_config_bucket_transition_storage_class") not in STORAGE_CLASSES:
             err("compliance_config_bucket_transition_storage_class", f"must be one of {', '.join(STORAGE_CLASSES)}")
+    if v.get("compliance_config_enabled") or v.get("compliance_cloudtrail_enabled"):
+        noncurrent = v.get("compliance_config_bucket_noncurrent_days")
+        if _int(noncurrent) is None or noncurrent < 1:
+            err("compliance_config_bucket_noncurrent_days", f"{noncurrent!r} must be a positive number of days")
+        kept = v.get("compliance_access_logs_expiration_days")
+        if _int(kept) is None or kept < 1:
+            err("compliance_access_logs_expiration_days", f"{kept!r} must be a positive number of days")
+        lock = v.get("compliance_config_bucket_object_lock")
+        if lock and not lock.get("mode"):
+            err("compliance_config_bucket_object_lock", f"{lock!r} needs a mode (COMPLIANCE or GOVERNANCE)")
+        elif lock:
+            periods = {k: lock.get(k) for k in ("days", "years") if lock.get(k) is not None}
+            if len(periods) != 1 or any(_int(n) is None or n < 1 for n in periods.values()):
+                err(
+                    "compliance_config_bucket_object_lock",
+                    f"{lock!r} needs exactly one of days or years, a positive integer",
+                )
+            else:
+                days = periods.get("days") or 365 * periods.get("years")
+                expiration = v.get("compliance_config_bucket_expiration_days")
+                if _int(expiration) is not None and days > expiration:
+                    err(
+                        "compliance_config_bucket_object_lock",
+                        f"locks objects {days} days, longer than compliance_config_bucket_expiration_days "
+                        f"({expiration}): the lifecycle could not expire them",
+                    )
 
     standards = v.get("compliance_securityhub_standards")
     if not isinstance(standards, list):
@@ -578,6 +604,15 @@ def compliance_validation_errors(v):
                 err(flag, "must be true in prod")
         if _int(retention) in LOG_RETENTION_DAYS and retention < 365:
             err("compliance_log_retention_days", f"{retention} days is too short for prod (at least 365)")
+        lock = v.get("compliance_config_bucket_object_lock")
+        if not isinstance(lock, dict) or lock.get("mode") != "COMPLIANCE":
+            err(
+                "compliance_config_bucket_object_lock",
+                "prod's audit bucket needs Object Lock in COMPLIANCE mode (the audit trail is write-once)",
+            )
+        kept = v.get("compliance_access_logs_expiration_days")
+        if _int(kept) is not None and kept < 365:
+            err("compliance_access_logs_expiration_days", f"{kept} days is too short for prod (at least 365)")
         for index, group in enumerate(groups):
             days = group.get("retention_days") if isinstance(group, dict) else None
             if _int(days) in LOG_RETENTION_DAYS and days < 365:

@@ -14,6 +14,10 @@ NAME_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,33}$")
 VERSION_RE = re.compile(r"^(\d+)\.(\d+)(\.\d+)?$")
 DB_CLASS_RE = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 CACHE_NODE_RE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+# IAM role names ("IAM quotas": 64 characters of letters, digits and +=,.@_-), and the principal ARNs
+# (role, user, root; * in patterns) a secret's policy may name.
+ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
+PRINCIPAL_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(?:root|(?:role|user)/[\w+=,.@/*-]{1,512})$")
 DAILY_WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 DAY = "(mon|tue|wed|thu|fri|sat|sun)"
 WEEKLY_WINDOW_RE = re.compile(rf"^{DAY}:([01]\d|2[0-3]):[0-5]\d-{DAY}:([01]\d|2[0-3]):[0-5]\d$")
@@ -210,6 +214,16 @@ def data_tier_validation_errors(v, pinned_minors=None):
             )
         if not isinstance(v.get("data_tier_redis_parameters"), dict):
             err("data_tier_redis_parameters", "must be a mapping of parameter name to value")
+        between("data_tier_redis_auth_token_rotation_days", 0, 365)
+
+    for var in ("data_tier_aurora_secret_readers", "data_tier_redis_secret_readers", "data_tier_secret_admins"):
+        value = v.get(var)
+        if not isinstance(value, list):
+            err(var, f"{value!r} must be a list of IAM role names or principal ARNs")
+            continue
+        for entry in value:
+            if not isinstance(entry, str) or not (ROLE_NAME_RE.match(entry) or PRINCIPAL_ARN_RE.match(entry)):
+                err(var, f"{entry!r} is neither an IAM role name nor an IAM principal ARN (arn:aws:iam::<account>:...)")
 
     if is_production(v):
         if v.get("data_tier_admin_cidrs"):
@@ -237,9 +251,71 @@ def data_tier_validation_errors(v, pinned_minors=None):
                 err("data_tier_redis_multi_az", "must be true in prod (automatic failover across zones)")
             if _int(v.get("data_tier_redis_snapshot_retention_days")) == 0:
                 err("data_tier_redis_snapshot_retention_days", "prod keeps at least one daily snapshot")
+            days = _int(v.get("data_tier_redis_auth_token_rotation_days"))
+            if days is not None and not 1 <= days <= 90:
+                err(
+                    "data_tier_redis_auth_token_rotation_days",
+                    f"{days} must be from 1 to 90 in prod (Security Hub SecretsManager.4: rotated within 90 days)",
+                )
     return errors
+
+
+def data_tier_principal_patterns(arn):
+    """The aws:PrincipalArn patterns that match the principal of a caller ARN (GetCallerIdentity's).
+
+    A role's session (arn:aws:sts::<account>:assumed-role/<role>/<session>) is its role, with or
+    without a path: IAM puts the role's ARN, not the session's, in aws:PrincipalArn. A user or the
+    root is itself."""
+    if not isinstance(arn, str) or not arn.startswith("arn:"):
+        return []
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return []
+    partition, account, resource = parts[1], parts[4], parts[5]
+    if parts[2] == "sts" and resource.startswith("assumed-role/"):
+        role = resource.split("/")[1]
+        return [f"arn:{partition}:iam::{account}:role/{role}", f"arn:{partition}:iam::{account}:role/*/{role}"]
+    return [arn]
+
+
+def data_tier_secret_policy(readers, admins, account, partition="aws"):
+    """A secret's resource policy: nobody of another account does anything with it, and in this
+    account only the readers, the admins and AWS's service-linked roles read its value. Only Deny
+    statements: what this account's principals may otherwise do stays with their IAM policies, so an
+    administrator can always read and change this policy (no lock-out)."""
+
+    def principal(entry):
+        return entry if entry.startswith("arn:") else f"arn:{partition}:iam::{account}:role/{entry}"
+
+    allowed = sorted({principal(e) for e in list(readers or []) + list(admins or [])})
+    allowed.append(f"arn:{partition}:iam::{account}:role/aws-service-role/*")
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "NoOtherAccount",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "secretsmanager:*",
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:PrincipalAccount": account}},
+            },
+            {
+                "Sid": "OnlyNamedReadersReadTheValue",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "*",
+                "Condition": {"ArnNotLike": {"aws:PrincipalArn": allowed}},
+            },
+        ],
+    }
 
 
 class FilterModule:
     def filters(self):
-        return {"data_tier_validation_errors": data_tier_validation_errors}
+        return {
+            "data_tier_validation_errors": data_tier_validation_errors,
+            "data_tier_principal_patterns": data_tier_principal_patterns,
+            "data_tier_secret_policy": data_tier_secret_policy,
+        }

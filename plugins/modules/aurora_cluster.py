@@ -165,6 +165,13 @@ options:
     type: bool
     default: true
     version_added: 1.4.0
+  master_user_secret_policy:
+    description:
+      - The resource policy of the master user secret RDS manages (a JSON document, as a string or a
+        dict), compared by meaning and put with C(BlockPublicPolicy) when it differs, once RDS has
+        created the secret. Omitted, the secret's policy is left as it is.
+    type: json
+    version_added: 1.4.0
   auto_minor_version_upgrade:
     description: Let RDS apply minor engine upgrades in the maintenance window.
     type: bool
@@ -314,6 +321,7 @@ actions:
   sample: ["create cluster trading-prod-aurora", "create instance trading-prod-aurora-1 (writer, us-east-1a)"]
 """
 
+import json
 import re
 import time
 
@@ -324,6 +332,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
@@ -364,6 +373,7 @@ class Aurora:
         self.plan = Plan(module.check_mode)
         self.id = self.p["cluster_identifier"]
         self.rotation = None
+        self._secrets = None
 
     # ---- the master user secret --------------------------------------------------------------
     def read_rotation(self, cluster):
@@ -372,8 +382,7 @@ class Aurora:
         secret = cluster.get("MasterUserSecret") or {}
         if not secret.get("SecretArn") or secret.get("SecretStatus") != "active":
             return None
-        client = self.module.client("secretsmanager", retry_decorator=retry_decorator())
-        found = client.describe_secret(SecretId=secret["SecretArn"], aws_retry=True)
+        found = self.secrets().describe_secret(SecretId=secret["SecretArn"], aws_retry=True)
         rules = found.get("RotationRules") or {}
         when = found.get("NextRotationDate")
         return {
@@ -382,6 +391,34 @@ class Aurora:
             "schedule_expression": rules.get("ScheduleExpression"),
             "next_rotation_date": when.isoformat() if hasattr(when, "isoformat") else when,
         }
+
+    def secrets(self):
+        if self._secrets is None:
+            self._secrets = self.module.client("secretsmanager", retry_decorator=retry_decorator())
+        return self._secrets
+
+    def secret_policy(self, cluster):
+        """Put the master user secret's resource policy when it differs from the one asked for."""
+        if not self.p["master_user_secret_policy"]:
+            return
+        wanted = json.loads(self.p["master_user_secret_policy"])
+        secret = (cluster or {}).get("MasterUserSecret") or {}
+        arn = secret.get("SecretArn")
+        if arn and secret.get("SecretStatus") == "active":
+            answer = self.secrets().get_resource_policy(SecretId=arn, aws_retry=True)
+            current = answer.get("ResourcePolicy")
+            if current and not compare_policies(json.loads(current), wanted):
+                return
+        elif not self.module.check_mode:
+            return  # RDS is still creating the secret: the next run puts the policy
+        self.plan.do(
+            f"put the resource policy of cluster {self.id}'s master user secret",
+            self.secrets().put_resource_policy if arn else None,
+            SecretId=arn,
+            ResourcePolicy=json.dumps(wanted),
+            BlockPublicPolicy=True,
+            aws_retry=True,
+        )
 
     def refuse_unrotated_secret(self, cluster):
         self.rotation = self.read_rotation(cluster)
@@ -848,6 +885,7 @@ class Aurora:
             self.scale_readers(cluster, instances)
         if self.plan.changed and not self.module.check_mode:
             cluster, instances = self.wait(instances=p["wait_instances"]) if p["wait"] else self.describe()
+        self.secret_policy(cluster)
         after = dict(before)
         after.update(
             {
@@ -932,6 +970,7 @@ def main():
         monitoring_role_arn=dict(type="str"),
         ca_certificate_identifier=dict(type="str"),
         require_master_user_secret_rotation=dict(type="bool", default=True),
+        master_user_secret_policy=dict(type="json"),
         auto_minor_version_upgrade=dict(type="bool", default=True),
         apply_immediately=dict(type="bool", default=False),
         final_snapshot_identifier=dict(type="str"),

@@ -125,6 +125,19 @@ options:
         description: The secret's description.
         type: str
         default: ElastiCache AUTH token, generated and rotated by Ansible
+      rotation_days:
+        description:
+          - Rotate the token when its current value is this many days old or older (the creation date
+            of the secret's C(AWSCURRENT) version), as O(rotate_auth_token) does. A run on a schedule
+            (an AWX schedule, cron) keeps the token younger than that; V(0) rotates only on request.
+          - In check mode a rotation that is due is reported, with the token's age.
+        type: int
+        default: 0
+      policy:
+        description:
+          - The secret's resource policy (a JSON document, as a string or a dict), compared by meaning
+            and put with C(BlockPublicPolicy) when it differs. Omitted, the policy is left as it is.
+        type: json
   rotate_auth_token:
     description:
       - Replace the AUTH token with O(auth_token), or with a new generated one in O(auth_token_secret).
@@ -297,6 +310,8 @@ auth_token_secret_arn:
   sample: arn:aws:secretsmanager:us-east-1:123456789012:secret:trading-prod/redis-auth-token-AbCdEf
 """
 
+import datetime
+import json
 import time
 
 try:
@@ -306,6 +321,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
@@ -498,6 +514,7 @@ class Reconciler:
         self.secret_arn = None
         self.secret_missing = False
         self.secret_deleted = False
+        self.token_age = None
         if self.secrets:
             self.find_secret()
 
@@ -512,6 +529,44 @@ class Reconciler:
         # Scheduled for deletion (by a teardown; Secrets Manager keeps it 7 to 30 days): a secret of
         # that name cannot be created again until then, so it is restored when a token is needed.
         self.secret_deleted = bool(found.get("DeletedDate"))
+        if self.p["auth_token_secret"]["rotation_days"] and not self.secret_deleted:
+            self.token_age = self.current_age()
+
+    def current_age(self):
+        """Whole days since the secret's AWSCURRENT value was stored (None when it has none)."""
+        answer = self.secrets.list_secret_version_ids(SecretId=self.secret_arn, aws_retry=True)
+        for version in answer.get("Versions", []):
+            if "AWSCURRENT" in version.get("VersionStages", []) and version.get("CreatedDate"):
+                created = version["CreatedDate"]
+                if not isinstance(created, datetime.datetime):
+                    created = datetime.datetime.fromtimestamp(float(created), datetime.UTC)
+                return (datetime.datetime.now(datetime.UTC) - created).days
+        return None
+
+    def rotation_due(self):
+        days = (self.p["auth_token_secret"] or {}).get("rotation_days") or 0
+        return bool(days) and self.token_age is not None and self.token_age >= days
+
+    def secret_policy(self):
+        """Put the secret's resource policy when it differs from the one asked for."""
+        wanted = (self.p["auth_token_secret"] or {}).get("policy")
+        if not wanted:
+            return
+        wanted = json.loads(wanted)
+        current = None
+        if self.secret_arn and not self.secret_missing:
+            answer = self.secrets.get_resource_policy(SecretId=self.secret_arn, aws_retry=True)
+            current = json.loads(answer["ResourcePolicy"]) if answer.get("ResourcePolicy") else None
+        if current is not None and not compare_policies(current, wanted):
+            return
+        self.plan.do(
+            f"put the resource policy of secret {self.p['auth_token_secret']['name']}",
+            self.secrets.put_resource_policy if self.secret_arn else None,
+            SecretId=self.secret_arn,
+            ResourcePolicy=json.dumps(wanted),
+            BlockPublicPolicy=True,
+            aws_retry=True,
+        )
 
     def generated(self):
         answer = self.secrets.get_random_password(
@@ -641,6 +696,12 @@ class Reconciler:
         )
 
     def run(self):
+        before, after, group = self.reconcile()
+        if self.p["state"] == "present" and self.secrets:
+            self.secret_policy()
+        return before, after, group
+
+    def reconcile(self):
         p = self.p
         group, member = describe(self.client, self.rg_id)
         have = current_state(group, member) if group else None
@@ -765,12 +826,16 @@ class Reconciler:
         uses_token = p["auth_token"] or p["auth_token_secret"]
         # A token nobody holds any more (its secret deleted) is rotated like a requested rotation.
         lost = bool(p["auth_token_secret"]) and self.secret_missing and have["auth_token_enabled"]
-        if uses_token and (p["rotate_auth_token"] or lost or not have["auth_token_enabled"]):
+        due = bool(p["auth_token_secret"]) and have["auth_token_enabled"] and self.rotation_due()
+        if uses_token and (p["rotate_auth_token"] or lost or due or not have["auth_token_enabled"]):
             token = self.token(fresh=have["auth_token_enabled"] and not p["auth_token"])
             if token is not None:
                 request["AuthToken"] = token
             request["AuthTokenUpdateStrategy"] = "ROTATE" if have["auth_token_enabled"] else "SET"
-            changed.append("auth token " + ("rotated" if have["auth_token_enabled"] else "set"))
+            reason = ""
+            if due and not p["rotate_auth_token"]:
+                reason = f" ({self.token_age} days old, rotated every {p['auth_token_secret']['rotation_days']} days)"
+            changed.append("auth token " + ("rotated" if have["auth_token_enabled"] else "set") + reason)
         if request:
             if "CacheNodeType" in request or "EngineVersion" in request:
                 request["ApplyImmediately"] = p["apply_immediately"]
@@ -879,6 +944,8 @@ def main():
                 name=dict(type="str", required=True),
                 kms_key_id=dict(type="str"),
                 description=dict(type="str", default="ElastiCache AUTH token, generated and rotated by Ansible"),
+                rotation_days=dict(type="int", default=0),
+                policy=dict(type="json"),
             ),
         ),
         rotate_auth_token=dict(type="bool", default=False),

@@ -17,7 +17,8 @@ description:
     way.
   - On a run with nothing to change it reads, per bucket, C(HeadBucket) and one C(Get) call per part asked for
     (C(GetBucketEncryption), C(GetPublicAccessBlock), C(GetBucketOwnershipControls), C(GetBucketPolicy),
-    C(GetBucketVersioning), C(GetBucketLifecycleConfiguration), C(GetBucketTagging)), the parts of every bucket read
+    C(GetBucketVersioning), C(GetObjectLockConfiguration), C(GetBucketLogging), C(GetBucketLifecycleConfiguration),
+    C(GetBucketTagging)), the parts of every bucket read
     concurrently. A part that was never configured answers an error code, read as none.
   - Policies are compared by meaning (statement order, a single value or a list of one, the same principal
     spelled as an account id or its root ARN). Lifecycle rules are the exact set asked for, found by their id (a
@@ -102,6 +103,42 @@ options:
           - V(true) turns versioning on; V(false) suspends it on a bucket that has it (a bucket that never had it
             is left unversioned). Omitted, left as it is.
         type: bool
+      object_lock:
+        description:
+          - S3 Object Lock, with the default retention of new object versions (write once, read many). It needs
+            O(buckets[].versioning=true). A new bucket is created with Object Lock; an existing one has it turned
+            on (S3 allows it since November 2023). Object Lock cannot be turned off.
+          - A V(COMPLIANCE) default retention is never shortened nor turned into V(GOVERNANCE) by the module; the
+            run fails naming the bucket, before any write (a shorter period breaks write-once records rules such
+            as SEC 17a-4).
+          - Omitted, left as it is.
+        type: dict
+        suboptions:
+          mode:
+            description: V(COMPLIANCE) (nobody, root included, can shorten it) or V(GOVERNANCE).
+            type: str
+            choices: [COMPLIANCE, GOVERNANCE]
+          days:
+            description: Default retention in days (with a mode, days or years).
+            type: int
+          years:
+            description: Default retention in years.
+            type: int
+      logging:
+        description:
+          - Server access logging to a target bucket of the same account and region, which must let
+            C(logging.s3.amazonaws.com) write (its bucket policy) and must not have an Object Lock default
+            retention (S3's rules). List the target bucket before the buckets that log to it. Without
+            O(buckets[].logging.target_bucket), logging is turned off. Omitted, left as it is.
+        type: dict
+        suboptions:
+          target_bucket:
+            description: The bucket the access logs are written to.
+            type: str
+          target_prefix:
+            description: Key prefix of the log objects (end it with C(/)).
+            type: str
+            default: ""
       lifecycle_rules:
         description:
           - The bucket's lifecycle rules, exactly (rules not listed are removed; an empty list deletes the
@@ -200,7 +237,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
 notes:
-  - Buckets are created in the module's region. ACLs, CORS, logging, replication, object lock, notifications and
+  - Buckets are created in the module's region. ACLs, CORS, replication, notifications and
     the other bucket settings are not managed.
   - Incomplete multipart uploads are not aborted by O(force) (a lifecycle rule with
     O(buckets[].lifecycle_rules[].abort_incomplete_multipart_upload_days) cleans them).
@@ -389,6 +426,8 @@ PARTS = (
     ("encryption", "encryption", "get_bucket_encryption", "ServerSideEncryptionConfigurationNotFoundError"),
     ("policy", "policy", "get_bucket_policy", "NoSuchBucketPolicy"),
     ("versioning", "versioning", "get_bucket_versioning", None),
+    ("object_lock", "object_lock", "get_object_lock_configuration", "ObjectLockConfigurationNotFoundError"),
+    ("logging", "logging", "get_bucket_logging", None),
     ("lifecycle_rules", "lifecycle_rules", "get_bucket_lifecycle_configuration", "NoSuchLifecycleConfiguration"),
     ("tags", None, "get_bucket_tagging", "NoSuchTagSet"),
 )
@@ -399,6 +438,8 @@ UNCONFIGURED = {
     "encryption": None,
     "policy": None,
     "versioning": None,
+    "object_lock": None,
+    "logging": {},
     "lifecycle_rules": [],
     "tags": {},
 }
@@ -507,6 +548,32 @@ def api_rule(rule: dict) -> dict:
     return api
 
 
+def read_lock(configuration: dict):
+    """An Object Lock configuration as S3 answers it, in the options' form (None: no Object Lock)."""
+    if configuration.get("ObjectLockEnabled") != "Enabled":
+        return None
+    default = (configuration.get("Rule") or {}).get("DefaultRetention") or {}
+    return {"mode": default.get("Mode"), "days": default.get("Days") or None, "years": default.get("Years") or None}
+
+
+def wanted_lock(lock: dict) -> dict:
+    return {"mode": lock.get("mode"), "days": lock.get("days"), "years": lock.get("years")}
+
+
+def lock_days(lock) -> int:
+    """A default retention in days (a year counted as 365, as S3's retain-until dates do not)."""
+    if not lock:
+        return 0
+    return (lock.get("days") or 0) + 365 * (lock.get("years") or 0)
+
+
+def lock_text(lock) -> str:
+    if not lock or not lock.get("mode"):
+        return "no default retention"
+    period = f"{lock['days']} days" if lock.get("days") else f"{lock.get('years')} years"
+    return f"{lock['mode']} {period}"
+
+
 def same_key(current, wanted) -> bool:
     """A KMS key id and a key ARN ending with that id name the same key."""
     if current == wanted:
@@ -554,6 +621,21 @@ def validate_bucket(spec: dict, storage_classes: list) -> list:
             parse_policy(name, spec["policy"])
         except Refused as e:
             problems.append(str(e))
+    lock = spec.get("object_lock")
+    if lock is not None:
+        if not spec.get("versioning"):
+            problems.append(f"{name}: object_lock needs versioning: true (S3 keeps locked objects as versions)")
+        periods = [k for k in ("days", "years") if lock.get(k) is not None]
+        if lock.get("mode") and len(periods) != 1:
+            problems.append(f"{name}: object_lock with a mode takes one of days or years")
+        elif periods and not lock.get("mode"):
+            problems.append(f"{name}: object_lock days or years need a mode (COMPLIANCE or GOVERNANCE)")
+        for k in periods:
+            if lock[k] < 1:
+                problems.append(f"{name}: object_lock {k} must be a positive number")
+    logging = spec.get("logging")
+    if logging and logging.get("target_bucket") and logging["target_bucket"] == name:
+        problems.append(f"{name}: logging to the bucket itself logs its own log deliveries (S3 advises against it)")
     rules = spec.get("lifecycle_rules") or []
     ids = [rule["id"] for rule in rules]
     for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
@@ -662,6 +744,13 @@ class Buckets:
             return json.loads(response["Policy"]) if response.get("Policy") else None
         if part == "versioning":
             return response.get("Status")
+        if part == "object_lock":
+            return read_lock(response.get("ObjectLockConfiguration") or {})
+        if part == "logging":
+            enabled = response.get("LoggingEnabled") or {}
+            if not enabled:
+                return {}
+            return {"target_bucket": enabled.get("TargetBucket"), "target_prefix": enabled.get("TargetPrefix") or ""}
         if part == "lifecycle_rules":
             return sorted((read_rule(r) for r in response.get("Rules") or []), key=lambda r: r["id"] or "")
         return boto3_tag_list_to_ansible_dict(response.get("TagSet") or [])
@@ -696,6 +785,7 @@ class Buckets:
         current = {}
         for job, value in zip(jobs, parallel(self.read, jobs), strict=True):
             current.setdefault(job[0], {})[job[1]] = value
+        self.refuse_weaker_locks(current)
 
         before, after, results = {}, {}, {}
         for spec in self.specs:
@@ -715,6 +805,22 @@ class Buckets:
                     before[name] = dict(region=region, **was)
                 after[name] = dict(region=region, **now)
         return before, after, results
+
+    def refuse_weaker_locks(self, current: dict) -> None:
+        problems = []
+        for spec in self.specs:
+            old = (current.get(spec["name"]) or {}).get("object_lock")
+            if spec.get("object_lock") is None or not old or old.get("mode") != "COMPLIANCE":
+                continue
+            new = wanted_lock(spec["object_lock"])
+            if new["mode"] != "COMPLIANCE" or lock_days(new) < lock_days(old):
+                problems.append(f"{spec['name']} keeps {lock_text(old)}, not {lock_text(new)}")
+        if problems:
+            raise Refused(
+                "a COMPLIANCE default retention is never shortened nor weakened: "
+                + "; ".join(problems)
+                + ". Ask for the same period or a longer one."
+            )
 
     def refuse_foreign(self, heads: dict) -> None:
         problems = []
@@ -743,6 +849,9 @@ class Buckets:
         if spec.get("object_ownership"):
             request["ObjectOwnership"] = spec["object_ownership"]
             what = f" (object ownership {spec['object_ownership']})"
+        if spec.get("object_lock") is not None:
+            request["ObjectLockEnabledForBucket"] = True
+            what += " with Object Lock"
         try:
             self.plan.do(f"create bucket {name} in {self.region}{what}", self.call, "create_bucket", **request)
         except is_boto3_error_code("BucketAlreadyOwnedByYou"):
@@ -821,6 +930,31 @@ class Buckets:
                 )
                 now["versioning"] = "Suspended"
 
+        if spec.get("object_lock") is not None:
+            now["object_lock"] = self.reconcile_lock(name, spec["object_lock"], was["object_lock"], new, do)
+
+        if spec.get("logging") is not None:
+            wanted = (
+                {"target_bucket": spec["logging"]["target_bucket"], "target_prefix": spec["logging"]["target_prefix"]}
+                if spec["logging"].get("target_bucket")
+                else {}
+            )
+            if wanted != (was["logging"] or {}):
+                if wanted:
+                    do(
+                        f"log the requests to bucket {name} in s3://{wanted['target_bucket']}/{wanted['target_prefix']}",
+                        "put_bucket_logging",
+                        BucketLoggingStatus={
+                            "LoggingEnabled": {
+                                "TargetBucket": wanted["target_bucket"],
+                                "TargetPrefix": wanted["target_prefix"],
+                            }
+                        },
+                    )
+                else:
+                    do(f"stop logging the requests to bucket {name}", "put_bucket_logging", BucketLoggingStatus={})
+                now["logging"] = wanted
+
         if spec.get("lifecycle_rules") is not None:
             now["lifecycle_rules"] = self.reconcile_lifecycle(name, spec["lifecycle_rules"], was["lifecycle_rules"], do)
 
@@ -828,6 +962,22 @@ class Buckets:
         if wanted_tags is not None:
             now["tags"] = self.reconcile_tags(name, was["tags"], wanted_tags, do)
         return now
+
+    def reconcile_lock(self, name: str, lock: dict, old, new: bool, do):
+        wanted = wanted_lock(lock)
+        if old == wanted or (new and not wanted["mode"]):
+            return wanted  # a bucket created with Object Lock and no default retention is already that
+        configuration = {"ObjectLockEnabled": "Enabled"}
+        if wanted["mode"]:
+            period = {"Days": wanted["days"]} if wanted["days"] else {"Years": wanted["years"]}
+            configuration["Rule"] = {"DefaultRetention": {"Mode": wanted["mode"], **period}}
+        was = "" if new else f" (was {lock_text(old) if old else 'no Object Lock'})"
+        do(
+            f"set the Object Lock of bucket {name}: {lock_text(wanted)}{was}",
+            "put_object_lock_configuration",
+            ObjectLockConfiguration=configuration,
+        )
+        return wanted
 
     def reconcile_encryption(self, spec: dict, old, do, since) -> dict:
         algorithm, key, bucket_key = spec["encryption"], spec.get("encryption_key_id"), spec.get("bucket_key_enabled")
@@ -1014,6 +1164,21 @@ def main():
                 ),
                 policy=dict(type="raw"),
                 versioning=dict(type="bool"),
+                object_lock=dict(
+                    type="dict",
+                    options=dict(
+                        mode=dict(type="str", choices=["COMPLIANCE", "GOVERNANCE"]),
+                        days=dict(type="int"),
+                        years=dict(type="int"),
+                    ),
+                ),
+                logging=dict(
+                    type="dict",
+                    options=dict(
+                        target_bucket=dict(type="str"),
+                        target_prefix=dict(type="str", default=""),
+                    ),
+                ),
                 lifecycle_rules=dict(type="list", elements="dict", options=rule_options),
                 tags=dict(type="dict"),
                 keep_reason=dict(type="str", default="it is not empty and delete_only_if_empty is set"),

@@ -335,3 +335,32 @@ def test_a_master_user_secret_that_no_longer_rotates_is_refused_before_any_write
     assert refused["master_user_secret_rotation"]["enabled"] is False
     reported = run(require_master_user_secret_rotation=False)
     assert not reported.failed and reported["cluster"]["master_user_secret_rotation"]["enabled"] is False
+
+
+def test_the_master_user_secret_gets_its_resource_policy(aws, run):
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OnlyThisAccount",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "secretsmanager:*",
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:PrincipalAccount": "123456789012"}},
+            }
+        ],
+    }
+    planned = run(check_mode=True, master_user_secret_policy=json.dumps(policy))
+    assert planned["actions"][-1] == "put the resource policy of cluster trading-test's master user secret"
+    created = run(master_user_secret_policy=json.dumps(policy))
+    assert created["actions"][-1] == "put the resource policy of cluster trading-test's master user secret"
+    sm = aws.client("secretsmanager")
+    arn = created["cluster"]["master_user_secret_arn"]
+    assert json.loads(sm.get_resource_policy(SecretId=arn)["ResourcePolicy"]) == policy
+    aws.clear_calls()
+    again = run(master_user_secret_policy=json.dumps(policy))
+    assert again["changed"] is False and aws.writes() == []
+    widened = dict(policy, Statement=[dict(policy["Statement"][0], Effect="Allow", Condition={})])
+    refused = run(master_user_secret_policy=json.dumps(widened))
+    assert refused.failed and "PublicPolicyException" in json.dumps(refused)

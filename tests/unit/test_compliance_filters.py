@@ -165,6 +165,9 @@ def good(**overrides):
         "compliance_config_bucket_transition_days": 90,
         "compliance_config_bucket_transition_storage_class": "GLACIER_IR",
         "compliance_config_bucket_expiration_days": 2557,
+        "compliance_config_bucket_noncurrent_days": 90,
+        "compliance_config_bucket_object_lock": {},
+        "compliance_access_logs_expiration_days": 365,
         "compliance_config_rule_catalogue": CATALOGUE,
         "compliance_config_rules_excluded": [],
         "compliance_config_rule_parameters": {},
@@ -188,7 +191,12 @@ def good(**overrides):
     return v
 
 
-PROD = {"trading_env": "prod", "compliance_name": "trading-prod", "compliance_log_retention_days": 365}
+PROD = {
+    "trading_env": "prod",
+    "compliance_name": "trading-prod",
+    "compliance_log_retention_days": 365,
+    "compliance_config_bucket_object_lock": {"mode": "COMPLIANCE", "days": 365},
+}
 
 
 def test_good_inputs_pass_in_dev_and_prod():
@@ -279,3 +287,30 @@ def test_the_password_policy_checks_follow_the_module_and_cis():
     options = yaml.safe_load(module.DOCUMENTATION)["options"]
     assert {k: options[k]["default"] for k in compliance.PASSWORD_POLICY} == compliance.PASSWORD_POLICY
     assert {k: v[:2] for k, v in compliance.PASSWORD_RANGES.items()} == module.RANGES
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"compliance_config_bucket_object_lock": {}}, "needs Object Lock in COMPLIANCE mode"),
+        ({"compliance_config_bucket_object_lock": {"mode": "GOVERNANCE", "days": 30}}, "COMPLIANCE mode"),
+        ({"compliance_access_logs_expiration_days": 90}, "90 days is too short for prod"),
+    ],
+)
+def test_prod_locks_its_audit_bucket_and_keeps_its_access_logs(overrides, fragment):
+    errors = compliance_validation_errors(good(**{**PROD, **overrides}))
+    assert any(fragment in e for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    ("lock", "fragment"),
+    [
+        ({"days": 30}, "needs a mode"),
+        ({"mode": "GOVERNANCE", "days": 30, "years": 1}, "exactly one of days or years"),
+        ({"mode": "GOVERNANCE", "years": 0}, "exactly one of days or years"),
+        ({"mode": "COMPLIANCE", "years": 8}, "longer than compliance_config_bucket_expiration_days (2557)"),
+    ],
+)
+def test_an_audit_lock_aws_or_the_lifecycle_could_not_keep_is_refused(lock, fragment):
+    errors = compliance_validation_errors(good(compliance_config_bucket_object_lock=lock))
+    assert any(fragment in e for e in errors), errors

@@ -4,7 +4,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ansible_collections.ninetynine.trading_infra.plugins.filter.data_tier import data_tier_validation_errors
+from ansible_collections.ninetynine.trading_infra.plugins.filter.data_tier import (
+    data_tier_principal_patterns,
+    data_tier_secret_policy,
+    data_tier_validation_errors,
+)
 
 from tools.local_aws import rules
 
@@ -51,6 +55,10 @@ def good(**overrides):
         "data_tier_redis_maintenance_window": "sun:06:00-sun:07:00",
         "data_tier_redis_parameters": {"maxmemory-policy": "volatile-lru"},
         "data_tier_redis_log_retention_days": 30,
+        "data_tier_redis_auth_token_rotation_days": 30,
+        "data_tier_aurora_secret_readers": ["trading-dev-ledger-ledger"],
+        "data_tier_redis_secret_readers": ["arn:aws:iam::123456789012:role/platform/trading-dev-orders"],
+        "data_tier_secret_admins": [],
     }
     v.update(overrides)
     return v
@@ -253,3 +261,42 @@ def test_cloudwatch_logs_may_use_the_key_for_the_redis_log_groups_only():
     # The services' statement is unchanged: this account's RDS, ElastiCache and Secrets Manager only.
     services = statements["DataServicesUseTheKeyForThisAccount"]["Condition"]["StringEquals"]
     assert services["kms:CallerAccount"] == "111122223333"
+
+
+def test_the_principal_running_the_play_is_its_role_with_or_without_a_path():
+    session = "arn:aws:sts::123456789012:assumed-role/platform-admin/jane"
+    assert data_tier_principal_patterns(session) == [
+        "arn:aws:iam::123456789012:role/platform-admin",
+        "arn:aws:iam::123456789012:role/*/platform-admin",
+    ]
+    assert data_tier_principal_patterns("arn:aws:iam::123456789012:user/ci") == ["arn:aws:iam::123456789012:user/ci"]
+    assert data_tier_principal_patterns("") == []
+
+
+def test_a_secret_policy_only_denies_other_accounts_and_other_readers():
+    policy = data_tier_secret_policy(
+        ["trading-prod-ledger-ledger"], ["arn:aws:iam::123456789012:role/break-glass"], "123456789012"
+    )
+    effects = {s["Effect"] for s in policy["Statement"]}
+    assert effects == {"Deny"}  # no Allow: the account's administrators keep IAM's say (no lock-out)
+    outside, readers = policy["Statement"]
+    assert outside["Action"] == "secretsmanager:*"
+    assert outside["Condition"] == {"StringNotEquals": {"aws:PrincipalAccount": "123456789012"}}
+    assert readers["Action"] == "secretsmanager:GetSecretValue"
+    assert readers["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == [
+        "arn:aws:iam::123456789012:role/break-glass",
+        "arn:aws:iam::123456789012:role/trading-prod-ledger-ledger",
+        "arn:aws:iam::123456789012:role/aws-service-role/*",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"data_tier_redis_auth_token_rotation_days": 0}, "must be from 1 to 90 in prod"),
+        ({"data_tier_redis_auth_token_rotation_days": 120}, "must be from 1 to 90 in prod"),
+    ],
+)
+def test_prod_rotates_the_auth_token_within_90_days(overrides, fragment):
+    errors = data_tier_validation_errors(good(**PROD, **overrides))
+    assert any(fragment in e for e in errors), errors

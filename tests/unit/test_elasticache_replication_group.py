@@ -274,3 +274,101 @@ def test_check_mode_with_a_secret_writes_nothing(aws, run):
     result = run(check_mode=True, auth_token=None, auth_token_secret={"name": "trading-test/redis-auth-token"})
     assert result["actions"][0].startswith("store a generated AUTH token") and aws.writes() == []
     assert aws.client("secretsmanager").list_secrets()["SecretList"] == []
+
+
+def age_current_token(name: str, days: int) -> None:
+    """Move the secret's AWSCURRENT value `days` into the past, in the local AWS's memory (the test
+    server runs in this process): time travel, which no AWS API offers."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    secret = secretsmanager_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].secrets[name]
+    for version in secret.versions.values():
+        if "AWSCURRENT" in version["version_stages"]:
+            version["createdate"] -= days * 86400
+
+
+def test_the_token_is_rotated_when_it_is_older_than_rotation_days(aws, run):
+    secret = {"name": "trading-test/redis-auth-token", "rotation_days": 30}
+    sm = aws.client("secretsmanager")
+    run(auth_token=None, auth_token_secret=secret)
+    token = sm.get_secret_value(SecretId=secret["name"])["SecretString"]
+    age_current_token(secret["name"], 29)
+    aws.clear_calls()
+    assert run(auth_token=None, auth_token_secret=secret)["changed"] is False and aws.writes() == []
+
+    age_current_token(secret["name"], 1)  # 30 days old: due
+    planned = run(check_mode=True, auth_token=None, auth_token_secret=secret)
+    assert planned["actions"][-1] == (
+        "modify replication group trading-test: auth token rotated (30 days old, rotated every 30 days)"
+    )
+    assert aws.writes() == []
+    rotated = run(auth_token=None, auth_token_secret=secret)
+    assert rotated["actions"] == [
+        "store a new generated AUTH token in secret trading-test/redis-auth-token (the old one becomes AWSPREVIOUS)",
+        "modify replication group trading-test: auth token rotated (30 days old, rotated every 30 days)",
+    ]
+    assert sm.get_secret_value(SecretId=secret["name"], VersionStage="AWSPREVIOUS")["SecretString"] == token
+    assert sm.get_secret_value(SecretId=secret["name"])["SecretString"] != token
+    # The new value is a day old at most: nothing is due until 30 days later.
+    assert run(auth_token=None, auth_token_secret=secret)["changed"] is False
+
+
+def secret_policy(account: str) -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OnlyThisAccount",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "secretsmanager:*",
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:PrincipalAccount": account}},
+            },
+            {
+                "Sid": "OnlyNamedReaders",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "*",
+                "Condition": {"ArnNotLike": {"aws:PrincipalArn": [f"arn:aws:iam::{account}:role/order-processing"]}},
+            },
+        ],
+    }
+
+
+def test_the_secret_gets_its_resource_policy_then_keeps_it(aws, run):
+    account = aws.client("sts").get_caller_identity()["Account"]
+    policy = secret_policy(account)
+    secret = {"name": "trading-test/redis-auth-token", "policy": json.dumps(policy)}
+    planned = run(check_mode=True, auth_token=None, auth_token_secret=secret)
+    assert planned["actions"][-1] == "put the resource policy of secret trading-test/redis-auth-token"
+    created = run(auth_token=None, auth_token_secret=secret)
+    assert created["actions"][-1] == "put the resource policy of secret trading-test/redis-auth-token"
+    sm = aws.client("secretsmanager")
+    assert json.loads(sm.get_resource_policy(SecretId=secret["name"])["ResourcePolicy"]) == policy
+    # Compared by meaning: the same statements in another order and spelling change nothing.
+    reordered = dict(policy, Statement=list(reversed(policy["Statement"])))
+    reordered["Statement"][0]["Action"] = ["secretsmanager:GetSecretValue"]
+    aws.clear_calls()
+    again = run(auth_token=None, auth_token_secret=dict(secret, policy=json.dumps(reordered)))
+    assert again["changed"] is False and aws.writes() == []
+    # Drift (the policy deleted by hand) is put back.
+    sm.delete_resource_policy(SecretId=secret["name"])
+    assert run(auth_token=None, auth_token_secret=secret)["actions"] == [
+        "put the resource policy of secret trading-test/redis-auth-token"
+    ]
+
+
+def test_a_public_secret_policy_is_refused_as_aws_refuses_it(aws, run):
+    public = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}
+        ],
+    }
+    result = run(
+        auth_token=None, auth_token_secret={"name": "trading-test/redis-auth-token", "policy": json.dumps(public)}
+    )
+    assert result.failed and "PublicPolicyException" in json.dumps(result)

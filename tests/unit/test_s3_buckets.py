@@ -562,3 +562,111 @@ def test_throttling_is_retried(aws, run, monkeypatch):
     assert again["changed"] is False and not again.failed, again
     assert gone["changed"] is True and not gone.failed, gone
     assert bucket_names(aws) == set()
+
+
+ACCESS = "trading-test-s3-access-logs-123456789012"
+
+
+def access_logs_bucket():
+    """The compliance role's server-access-log bucket: S3's log delivery writes it, for this account only."""
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "S3LogDelivery",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{ACCESS}/*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+            }
+        ],
+    }
+    return {"name": ACCESS, "encryption": "AES256", "public_access": {}, "policy": policy}
+
+
+def test_object_lock_and_access_logging_are_set_then_read_back_once(aws, run):
+    audit = history(
+        object_lock={"mode": "COMPLIANCE", "days": 365},
+        logging={"target_bucket": ACCESS, "target_prefix": f"{HISTORY}/"},
+    )
+    result = run([access_logs_bucket(), audit])
+    assert (
+        f"create bucket {HISTORY} in us-east-1 (object ownership BucketOwnerEnforced) with Object Lock"
+        in (result["actions"])
+    )
+    assert f"set the Object Lock of bucket {HISTORY}: COMPLIANCE 365 days" in result["actions"]
+    assert f"log the requests to bucket {HISTORY} in s3://{ACCESS}/{HISTORY}/" in result["actions"]
+    s3 = aws.client("s3")
+    lock = s3.get_object_lock_configuration(Bucket=HISTORY)["ObjectLockConfiguration"]
+    assert lock["ObjectLockEnabled"] == "Enabled"
+    assert {k: v for k, v in lock["Rule"]["DefaultRetention"].items() if v} == {"Mode": "COMPLIANCE", "Days": 365}
+    assert s3.get_bucket_logging(Bucket=HISTORY)["LoggingEnabled"] == {
+        "TargetBucket": ACCESS,
+        "TargetPrefix": f"{HISTORY}/",
+    }
+    assert s3.get_bucket_versioning(Bucket=HISTORY)["Status"] == "Enabled"
+    aws.clear_calls()
+    again = run([access_logs_bucket(), audit])
+    assert again["changed"] is False and aws.writes() == []
+    assert counts(aws)["GetObjectLockConfiguration"] == 1 and counts(aws)["GetBucketLogging"] == 1
+    assert again["buckets"][HISTORY]["object_lock"] == {"mode": "COMPLIANCE", "days": 365, "years": None}
+
+    # Logging switched off by hand comes back; a longer retention is accepted.
+    s3.put_bucket_logging(Bucket=HISTORY, BucketLoggingStatus={})
+    longer = history(object_lock={"mode": "COMPLIANCE", "years": 7}, logging=audit["logging"])
+    assert run([access_logs_bucket(), longer])["actions"] == [
+        f"set the Object Lock of bucket {HISTORY}: COMPLIANCE 7 years (was COMPLIANCE 365 days)",
+        f"log the requests to bucket {HISTORY} in s3://{ACCESS}/{HISTORY}/",
+    ]
+
+
+@pytest.mark.parametrize(
+    "weaker",
+    [{"mode": "COMPLIANCE", "days": 30}, {"mode": "GOVERNANCE", "years": 7}],
+    ids=["shorter", "governance"],
+)
+def test_a_compliance_retention_is_never_weakened(aws, run, weaker):
+    run([history(object_lock={"mode": "COMPLIANCE", "days": 365})])
+    aws.clear_calls()
+    refused = run([logs(), history(object_lock=weaker)])
+    assert refused.failed and "COMPLIANCE default retention is never shortened" in refused["msg"]
+    assert "keeps COMPLIANCE 365 days" in refused["msg"] and aws.writes() == []
+
+
+def test_object_lock_turned_on_for_an_existing_bucket(aws, run):
+    run([history()])
+    result = run([history(object_lock={"mode": "GOVERNANCE", "days": 30})])
+    assert result["actions"] == [f"set the Object Lock of bucket {HISTORY}: GOVERNANCE 30 days (was no Object Lock)"]
+    assert (
+        aws.client("s3").get_object_lock_configuration(Bucket=HISTORY)["ObjectLockConfiguration"]["ObjectLockEnabled"]
+        == "Enabled"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lock", "message"),
+    [
+        ({"mode": "COMPLIANCE"}, "object_lock with a mode takes one of days or years"),
+        ({"mode": "COMPLIANCE", "days": 1, "years": 1}, "object_lock with a mode takes one of days or years"),
+        ({"days": 30}, "object_lock days or years need a mode"),
+        ({"mode": "GOVERNANCE", "days": 0}, "object_lock days must be a positive number"),
+    ],
+)
+def test_object_lock_inputs_aws_refuses_are_refused_before_any_call(aws, run, lock, message):
+    aws.clear_calls()
+    refused = run([history(object_lock=lock)])
+    assert refused.failed and message in refused["msg"] and aws.calls()["total"] == 0
+
+
+def test_object_lock_needs_versioning(aws, run):
+    refused = run([history(versioning=None, object_lock={"mode": "GOVERNANCE", "days": 1})])
+    assert refused.failed and "object_lock needs versioning: true" in refused["msg"]
+
+
+def test_logging_to_a_bucket_with_a_default_retention_fails_as_on_aws(aws, run):
+    locked_target = history(object_lock={"mode": "GOVERNANCE", "days": 1})
+    source = logs(logging={"target_bucket": HISTORY, "target_prefix": "alb/"})
+    failed = run([locked_target, source])
+    assert failed.failed and "InvalidTargetBucketForLogging" in json.dumps(failed)
+    assert "Object Lock default retention" in json.dumps(failed)
