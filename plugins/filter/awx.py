@@ -128,12 +128,13 @@ def awx_settings_errors(settings):
         if not need_mapping(var, spec):
             continue
         need_text(f"{var}.aws_credential", spec.get("aws_credential"))
-        rrule = spec.get("drift_schedule")
-        if rrule is not None and (not isinstance(rrule, str) or not RRULE.match(rrule)):
-            errors.append(
-                f"{var}.drift_schedule: {rrule!r} must be an iCalendar rule such as "
-                "'DTSTART;TZID=UTC:20261201T050000 RRULE:FREQ=DAILY;INTERVAL=1'"
-            )
+        for key in ("drift_schedule", "rotation_schedule"):
+            rrule = spec.get(key)
+            if rrule is not None and (not isinstance(rrule, str) or not RRULE.match(rrule)):
+                errors.append(
+                    f"{var}.{key}: {rrule!r} must be an iCalendar rule such as "
+                    "'DTSTART;TZID=UTC:20261201T050000 RRULE:FREQ=DAILY;INTERVAL=1'"
+                )
         approval = spec.get("approval", False)
         if not isinstance(approval, bool):
             errors.append(f"{var}.approval: must be true or false, not {approval!r}")
@@ -244,8 +245,26 @@ def awx_job_templates(settings):
 
 
 def awx_schedules(settings):
-    """awx.awx.schedule parameters: each environment's daily drift check."""
-    return [
+    """awx.awx.schedule parameters: each environment's daily drift check and, where asked, the
+    scheduled release that rotates the secrets due (the Redis AUTH token once older than
+    data_tier_redis_auth_token_rotation_days), behind the environment's approval like any release."""
+    rotations = [
+        {
+            "name": f"{settings['prefix']}-{env}-secret-rotation",
+            "description": (
+                f"Release {env} on a schedule, so that a secret due for rotation is rotated"
+                + (" (after the approval)" if spec.get("approval") else "")
+            ),
+            "organization": settings["organization"],
+            "unified_job_template": _name(settings, env, "release"),
+            "rrule": spec["rotation_schedule"],
+            "enabled": True,
+            "state": "present",
+        }
+        for env, spec in sorted(settings["environments"].items())
+        if spec.get("rotation_schedule")
+    ]
+    return rotations + [
         {
             "name": f"{settings['prefix']}-{env}-drift-daily",
             "description": f"Daily drift check of {env}; a failed job means the environment drifted",

@@ -172,9 +172,21 @@ def test_drift_is_scheduled_daily_for_every_environment():
     settings = shipped_settings()
     schedules = awx.awx_schedules(settings)
     drift_templates = {t["name"] for t in awx.awx_job_templates(settings) if t["playbook"] == "playbooks/drift.yml"}
-    assert {s["unified_job_template"] for s in schedules} == drift_templates
-    for s in schedules:
+    drift = [s for s in schedules if s["name"].endswith("-drift-daily")]
+    assert {s["unified_job_template"] for s in drift} == drift_templates
+    for s in drift:
         assert "RRULE:FREQ=DAILY" in s["rrule"] and s["enabled"] is True
+
+
+def test_the_secrets_rotate_through_a_weekly_release_behind_its_approval():
+    settings = shipped_settings()
+    rotations = [s for s in awx.awx_schedules(settings) if s["name"].endswith("-secret-rotation")]
+    releases = {w["name"] for w in awx.awx_workflows(settings)}
+    assert {s["unified_job_template"] for s in rotations} == releases  # every environment, through its release
+    for s in rotations:
+        assert "RRULE:FREQ=WEEKLY" in s["rrule"]
+    prod = next(s for s in rotations if s["name"] == "trading-prod-secret-rotation")
+    assert "after the approval" in prod["description"]
 
 
 def test_the_playbooks_behave_under_awx():
@@ -345,6 +357,9 @@ def test_configure_builds_the_whole_graph_then_changes_nothing_and_check_mode_wr
         assert fake_awx.survey(templates[f"trading-{env}-deploy"]["id"]) is None
         (schedule,) = fake_awx.find("schedules", name=f"trading-{env}-drift-daily")
         assert schedule["unified_job_template"] == templates[f"trading-{env}-drift"]["id"]
+        (rotation,) = fake_awx.find("schedules", name=f"trading-{env}-secret-rotation")
+        (release,) = fake_awx.find("workflow_job_templates", name=f"trading-{env}-release")
+        assert rotation["unified_job_template"] == release["id"]
 
         (workflow,) = fake_awx.find("workflow_job_templates", name=f"trading-{env}-release")
         nodes = {
