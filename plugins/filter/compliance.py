@@ -599,6 +599,7 @@ def compliance_validation_errors(v):
             "compliance_cloudtrail_enabled",
             "compliance_cis_alarms_enabled",
             "compliance_waf_logging_enabled",
+            "compliance_rds_events_enabled",
         ):
             if not v.get(flag):
                 err(flag, "must be true in prod")

@@ -183,6 +183,7 @@ def good(**overrides):
         "compliance_cloudtrail_enabled": True,
         "compliance_cis_alarms_enabled": True,
         "compliance_waf_logging_enabled": True,
+        "compliance_rds_events_enabled": True,
         "compliance_waf_redacted_headers": ["authorization", "cookie"],
         "compliance_password_policy_enabled": True,
         "compliance_password_policy": {},
