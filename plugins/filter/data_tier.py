@@ -16,6 +16,8 @@ DB_CLASS_RE = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 CACHE_NODE_RE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
 # IAM role names ("IAM quotas": 64 characters of letters, digits and +=,.@_-), and the principal ARNs
 # (role, user, root; * in patterns) a secret's policy may name.
+CRON_RE = re.compile(r"^cron\((\S+ ){5}\S+\)$")
+REGION_RE = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
 PRINCIPAL_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(?:root|(?:role|user)/[\w+=,.@/*-]{1,512})$")
 DAILY_WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
@@ -216,6 +218,9 @@ def data_tier_validation_errors(v, pinned_minors=None):
             err("data_tier_redis_parameters", "must be a mapping of parameter name to value")
         between("data_tier_redis_auth_token_rotation_days", 0, 365)
 
+    if aurora and v.get("data_tier_backup_enabled"):
+        backup_errors(v, err, between)
+
     for var in ("data_tier_aurora_secret_readers", "data_tier_redis_secret_readers", "data_tier_secret_admins"):
         value = v.get(var)
         if not isinstance(value, list):
@@ -246,11 +251,25 @@ def data_tier_validation_errors(v, pinned_minors=None):
             retention = _int(v.get("data_tier_aurora_backup_retention_days"))
             if retention is not None and retention < 7:
                 err("data_tier_aurora_backup_retention_days", f"{retention} days is too short for prod (at least 7)")
+            if not v.get("data_tier_backup_enabled"):
+                err("data_tier_backup_enabled", "must be true in prod (AWS Backup of the Aurora cluster)")
+            else:
+                lock = v.get("data_tier_backup_vault_lock") or {}
+                if not isinstance(lock, dict) or _int(lock.get("changeable_for_days")) is None:
+                    err(
+                        "data_tier_backup_vault_lock",
+                        "prod's backup vault needs a lock in compliance mode (min_retention_days, max_retention_days, "
+                        "changeable_for_days)",
+                    )
+                retention = _int(v.get("data_tier_backup_retention_days"))
+                if retention is not None and retention < 7:
+                    err("data_tier_backup_retention_days", f"{retention} days is too short for prod (at least 7)")
         if redis:
             if not v.get("data_tier_redis_multi_az"):
                 err("data_tier_redis_multi_az", "must be true in prod (automatic failover across zones)")
             if _int(v.get("data_tier_redis_snapshot_retention_days")) == 0:
                 err("data_tier_redis_snapshot_retention_days", "prod keeps at least one daily snapshot")
+        if redis:
             days = _int(v.get("data_tier_redis_auth_token_rotation_days"))
             if days is not None and not 1 <= days <= 90:
                 err(
@@ -258,6 +277,44 @@ def data_tier_validation_errors(v, pinned_minors=None):
                     f"{days} must be from 1 to 90 in prod (Security Hub SecretsManager.4: rotated within 90 days)",
                 )
     return errors
+
+
+def backup_errors(v, err, between):
+    """AWS Backup's rules for the plan, the vault lock and the copy (AWS Backup Developer Guide:
+    "Creating a backup plan", "AWS Backup Vault Lock"; the API's Lifecycle and lock ranges)."""
+    schedule = v.get("data_tier_backup_schedule")
+    if not isinstance(schedule, str) or not CRON_RE.match(schedule):
+        err("data_tier_backup_schedule", f"{schedule!r} must be an AWS cron expression such as 'cron(0 5 * * ? *)'")
+    retention = between("data_tier_backup_retention_days", 1, 36500)
+    region = v.get("data_tier_backup_copy_region")
+    if region:
+        if not isinstance(region, str) or not REGION_RE.match(region):
+            err("data_tier_backup_copy_region", f"{region!r} is not a region name")
+        elif region == v.get("trading_aws_region"):
+            err("data_tier_backup_copy_region", f"{region} is the environment's own region; a copy goes to another one")
+        between("data_tier_backup_copy_retention_days", 1, 36500)
+        key = v.get("data_tier_backup_copy_kms_key_arn")
+        if key and not (
+            isinstance(key, str) and re.match(rf"^arn:aws[a-z-]*:kms:{re.escape(str(region))}:\d{{12}}:key/", key)
+        ):
+            err("data_tier_backup_copy_kms_key_arn", f"{key!r} must be a KMS key ARN in {region}, the copy region")
+    lock = v.get("data_tier_backup_vault_lock")
+    if lock:
+        low, high = _int(lock.get("min_retention_days")), _int(lock.get("max_retention_days"))
+        changeable = lock.get("changeable_for_days")
+        if low is None or high is None or not 1 <= low <= high <= 36500:
+            err(
+                "data_tier_backup_vault_lock",
+                f"min_retention_days {lock.get('min_retention_days')!r} and max_retention_days "
+                f"{lock.get('max_retention_days')!r} must be integers, 1 <= min <= max <= 36500",
+            )
+        elif retention is not None and not low <= retention <= high:
+            err(
+                "data_tier_backup_retention_days",
+                f"{retention} is outside the vault lock's {low} to {high} days: AWS Backup would fail every job",
+            )
+        if changeable is not None and (_int(changeable) is None or not 3 <= changeable <= 36500):
+            err("data_tier_backup_vault_lock.changeable_for_days", f"{changeable!r} must be from 3 to 36500 days")
 
 
 def data_tier_principal_patterns(arn):

@@ -58,6 +58,7 @@ WARM_SERVICES = (
     "cloudtrail",
     "budgets",
     "application-autoscaling",
+    "backup",
     "resourcegroupstaggingapi",
 )
 IDLE_SECONDS = 300

@@ -59,6 +59,13 @@ def good(**overrides):
         "data_tier_aurora_secret_readers": ["trading-dev-ledger-ledger"],
         "data_tier_redis_secret_readers": ["arn:aws:iam::123456789012:role/platform/trading-dev-orders"],
         "data_tier_secret_admins": [],
+        "data_tier_backup_enabled": True,
+        "data_tier_backup_schedule": "cron(0 5 * * ? *)",
+        "data_tier_backup_retention_days": 35,
+        "data_tier_backup_vault_lock": {},
+        "data_tier_backup_copy_region": "",
+        "data_tier_backup_copy_retention_days": 35,
+        "data_tier_backup_copy_kms_key_arn": "",
     }
     v.update(overrides)
     return v
@@ -75,6 +82,8 @@ PROD = {
     "data_tier_redis_replicas": 2,
     "data_tier_redis_multi_az": True,
     "data_tier_redis_snapshot_retention_days": 7,
+    "data_tier_backup_vault_lock": {"min_retention_days": 7, "max_retention_days": 400, "changeable_for_days": 3},
+    "data_tier_backup_copy_region": "us-west-2",
 }
 
 
@@ -299,4 +308,52 @@ def test_a_secret_policy_only_denies_other_accounts_and_other_readers():
 )
 def test_prod_rotates_the_auth_token_within_90_days(overrides, fragment):
     errors = data_tier_validation_errors(good(**PROD, **overrides))
+    assert any(fragment in e for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"data_tier_backup_schedule": "daily"}, "must be an AWS cron expression"),
+        ({"data_tier_backup_retention_days": 0}, "data_tier_backup_retention_days"),
+        ({"data_tier_backup_copy_region": "us-east-1"}, "is the environment's own region"),
+        ({"data_tier_backup_copy_region": "west"}, "is not a region name"),
+        (
+            {"data_tier_backup_copy_region": "us-west-2", "data_tier_backup_copy_kms_key_arn": "alias/backup"},
+            "must be a KMS key ARN in us-west-2",
+        ),
+        (
+            {"data_tier_backup_vault_lock": {"min_retention_days": 40, "max_retention_days": 400}},
+            "outside the vault lock's 40 to 400 days",
+        ),
+        (
+            {"data_tier_backup_vault_lock": {"min_retention_days": 9, "max_retention_days": 8}},
+            "1 <= min <= max <= 36500",
+        ),
+        (
+            {
+                "data_tier_backup_vault_lock": {
+                    "min_retention_days": 1,
+                    "max_retention_days": 40,
+                    "changeable_for_days": 1,
+                }
+            },
+            "must be from 3 to 36500 days",
+        ),
+    ],
+)
+def test_backup_inputs_aws_backup_refuses_are_named(overrides, fragment):
+    errors = data_tier_validation_errors(good(trading_aws_region="us-east-1", **overrides))
+    assert any(fragment in e for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"data_tier_backup_enabled": False}, "data_tier_backup_enabled in environment 'prod': must be true in prod"),
+        ({"data_tier_backup_vault_lock": {}}, "prod's backup vault needs a lock in compliance mode"),
+    ],
+)
+def test_prod_backs_aurora_up_in_a_locked_vault(overrides, fragment):
+    errors = data_tier_validation_errors(good(**{**PROD, **overrides}))
     assert any(fragment in e for e in errors), errors

@@ -670,3 +670,15 @@ def test_logging_to_a_bucket_with_a_default_retention_fails_as_on_aws(aws, run):
     failed = run([locked_target, source])
     assert failed.failed and "InvalidTargetBucketForLogging" in json.dumps(failed)
     assert "Object Lock default retention" in json.dumps(failed)
+
+
+def test_a_bucket_that_receives_access_logs_is_emptied_and_deleted_by_force(aws, run):
+    """S3 writes the access logs itself; the bucket's policy denies plain HTTP only, so its owner empties it."""
+    audit = history(logging={"target_bucket": ACCESS, "target_prefix": f"{HISTORY}/"})
+    run([access_logs_bucket(), audit])
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=HISTORY, Key="config/probe", Body=b"x")  # logged into ACCESS by the local AWS
+    assert s3.list_object_versions(Bucket=ACCESS).get("Versions"), "the local AWS delivered no access log"
+    gone = run([{"name": HISTORY}, {"name": ACCESS}], state="absent", force=True)
+    assert not gone.failed and gone["changed"], gone
+    assert {b["Name"] for b in s3.list_buckets()["Buckets"]} & {HISTORY, ACCESS} == set()

@@ -8,9 +8,18 @@
   versioning on; PutBucketVersioning with ``Suspended`` is refused (InvalidBucketState). S3 also
   lets an existing bucket that holds objects turn Object Lock on (since November 2023), which moto
   refuses (BucketNeedsToBeNew).
+* Bucket policies: a statement applies only when its conditions hold (IAM User Guide, "Policy
+  evaluation logic"). moto denies a request whenever a statement's condition does not match, so the
+  usual ``DenyPlainHttp`` statement (``aws:SecureTransport`` false) denied every object request made
+  to such a bucket. Here the request context is the one a request to AWS's HTTPS endpoint has
+  (``aws:SecureTransport`` true: the local endpoint stands for it); a statement with a condition on
+  any other key is left out of the decision (this layer cannot evaluate it; the account's own
+  requests are allowed, as moto allows them without a policy).
 """
 
 from __future__ import annotations
+
+import json
 
 
 def logging_target_problem(target) -> str | None:
@@ -22,6 +31,44 @@ def logging_target_problem(target) -> str | None:
     if getattr(target, "payer", "BucketOwner") != "BucketOwner":
         return "The target bucket for logging must not have Requester Pays enabled."
     return None
+
+
+REQUEST_CONTEXT = {"aws:securetransport": "true"}
+
+
+def _condition_holds(operator: str, keys: dict) -> bool | None:
+    """Whether a Bool or String condition holds in REQUEST_CONTEXT; None when it cannot be told."""
+    base = operator.removesuffix("IfExists")
+    for key, wanted in keys.items():
+        actual = REQUEST_CONTEXT.get(key.lower())
+        if actual is None:
+            return None
+        values = [str(w).lower() for w in (wanted if isinstance(wanted, list) else [wanted])]
+        if base in ("Bool", "StringEquals", "StringEqualsIgnoreCase"):
+            if actual not in values:
+                return False
+        elif base in ("StringNotEquals", "StringNotEqualsIgnoreCase"):
+            if actual in values:
+                return False
+        else:
+            return None
+    return True
+
+
+def applicable_statements(policy: dict) -> dict:
+    """The policy with only the statements whose conditions hold (or that have none)."""
+    statements = policy.get("Statement")
+    statements = statements if isinstance(statements, list) else [statements]
+    kept = []
+    for statement in statements:
+        conditions = statement.get("Condition") if isinstance(statement, dict) else None
+        if not conditions:
+            kept.append(statement)
+            continue
+        results = [_condition_holds(op, keys) for op, keys in conditions.items() if isinstance(keys, dict)]
+        if results and all(r is True for r in results):
+            kept.append({k: v for k, v in statement.items() if k != "Condition"})
+    return dict(policy, Statement=kept)
 
 
 def apply() -> None:
@@ -65,3 +112,18 @@ def apply() -> None:
         return None
 
     S3Backend.put_object_lock_configuration = put_lock_on_a_bucket_with_objects
+
+    def permission_in_context(self, action, resource):
+        from moto.iam.access_control import IAMPolicy, PermissionResult
+
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        try:
+            policy = applicable_statements(json.loads(self.policy.decode()))
+        except (ValueError, AttributeError):
+            return PermissionResult.NEUTRAL
+        if not policy["Statement"]:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = permission_in_context
