@@ -167,8 +167,8 @@ def test_a_shipped_environment_converges_re_runs_clean_plans_clean_and_tears_dow
 
     kept = set()
     if env == "prod":
-        # The audit history in the compliance bucket, and the final snapshots with their key, outlive
-        # a prod teardown; deletion protection is lifted by the teardown itself.
+        # The audit history in the compliance bucket and its access logs, and the final snapshots with
+        # their key, outlive a prod teardown; deletion protection is lifted by the teardown itself.
         s3 = aws.client("s3")
         bucket = "trading-prod-compliance-123456789012"
         assert bucket in [b["Name"] for b in s3.list_buckets()["Buckets"]]
@@ -181,7 +181,10 @@ def test_a_shipped_environment_converges_re_runs_clean_plans_clean_and_tears_dow
         refused = run_playbook(aws.port, "playbooks/teardown.yml", env, *extra)
         assert refused.returncode != 0 and "confirm_teardown=prod" in refused.stdout + refused.stderr
         extra += ["-e", "confirm_teardown=prod"]
-        kept = {f"s3/{bucket}", f"arn:aws:s3:::{bucket}", certificate}
+        # The audit bucket's server access logs (S3 delivered them for the calls above) stay with it.
+        logs = "trading-prod-s3-access-logs-123456789012"
+        assert s3.list_object_versions(Bucket=logs).get("Versions")
+        kept = {f"s3/{bucket}", f"arn:aws:s3:::{bucket}", f"s3/{logs}", f"arn:aws:s3:::{logs}", certificate}
     down = expect_ok(run_playbook(aws.port, "playbooks/teardown.yml", env, *extra))
     assert down["changed"] > 0
 
