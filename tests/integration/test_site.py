@@ -211,6 +211,36 @@ def check_no_secret_printed(aws, out, files):
                 assert value not in text, f"the {what} is in {path}"
 
 
+def check_security_controls(aws):
+    """Issue 19's secrets, backup, RDS events and bucket controls, read back from the converged stack."""
+    sm = aws.client("secretsmanager")
+    for secret in sm.list_secrets()["SecretList"]:
+        policy = json.loads(sm.get_resource_policy(SecretId=secret["ARN"])["ResourcePolicy"])
+        sids = [s["Sid"] for s in policy["Statement"]]
+        assert sids == ["NoOtherAccount", "OnlyNamedReadersReadTheValue"], secret["Name"]
+    backup = aws.client("backup")
+    vault = backup.describe_backup_vault(BackupVaultName="trading-local-aurora")
+    assert vault["EncryptionKeyArn"].startswith("arn:aws:kms:us-east-1:123456789012:key/")
+    (plan,) = backup.list_backup_plans()["BackupPlansList"]
+    (selection,) = backup.list_backup_selections(BackupPlanId=plan["BackupPlanId"])["BackupSelectionsList"]
+    chosen = backup.get_backup_selection(BackupPlanId=plan["BackupPlanId"], SelectionId=selection["SelectionId"])
+    assert chosen["BackupSelection"]["Resources"] == ["arn:aws:rds:us-east-1:123456789012:cluster:trading-local-aurora"]
+    subscriptions = aws.client("rds").describe_event_subscriptions()["EventSubscriptionsList"]
+    assert sorted(s["SourceType"] for s in subscriptions) == [
+        "db-cluster",
+        "db-instance",
+        "db-parameter-group",
+        "db-security-group",
+    ]
+    assert {s["SnsTopicArn"] for s in subscriptions} == {"arn:aws:sns:us-east-1:123456789012:trading-local-alerts"}
+    s3 = aws.client("s3")
+    audit = "trading-local-compliance-123456789012"
+    assert s3.get_bucket_versioning(Bucket=audit)["Status"] == "Enabled"
+    assert s3.get_bucket_logging(Bucket=audit)["LoggingEnabled"]["TargetBucket"] == (
+        "trading-local-s3-access-logs-123456789012"
+    )
+
+
 def test_converge_under_faults_is_idempotent_and_drift_is_found_and_teardown_leaves_nothing(aws):
     # The first converge: verbose (-vvv), with 20% of the calls throttled and 5% answered 5xx.
     before = untracked_files()
@@ -271,6 +301,7 @@ def test_converge_under_faults_is_idempotent_and_drift_is_found_and_teardown_lea
     assert issuer.startswith("https://oidc.eks.us-east-1.amazonaws.com/id/")
     assert secret.startswith("arn:aws:secretsmanager:") and len([r for r in created if "/trading/local/" in r]) > 20
     assert aws.client("dynamodb").scan(TableName="trading-infra-locks")["Items"] == []
+    check_security_controls(aws)
 
     aws.clear_calls()
     second = run_playbook(aws.port, "site.yml", "local")
