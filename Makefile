@@ -40,7 +40,7 @@ lint: $(VENV)/.dev-installed  ## ruff and ansible-lint (production profile)
 	$(BIN)/ansible-lint --nocolor -q
 
 unit: $(VENV)/.dev-installed  ## pytest: modules, local AWS, filters, bad inputs, playbooks on inventories/local
-	$(BIN)/python -m pytest -q -n 2 -m "not environments"
+	$(BIN)/python -m pytest -q -n 2 -m "not environments and not stack"
 
 unit-fast: $(VENV)/.dev-installed  ## pytest without any playbook run: filters, modules and the local AWS (a few minutes)
 	$(BIN)/python -m pytest -q -n 2 -m "not playbook"
@@ -58,7 +58,10 @@ test-fast: lint unit-fast  ## The fast tier: lint, filters, modules and the loca
 test-environments: $(VENV)/.dev-installed  ## The environment tier: dev, staging and prod converged, re-run, planned, torn down
 	$(BIN)/python -m pytest -q -n 2 -m environments
 
-test-full: test test-environments  ## Everything: the default tier, then the environment tier (what CI runs)
+test-stack: $(VENV)/.dev-installed  ## The stack tier: the whole local stack converged through faults, killed and resumed, planned, locked, torn down
+	$(BIN)/python -m pytest -q -n 2 -m stack
+
+test-full: test test-stack test-environments  ## Everything: the default tier, the stack tier, the environment tier (what CI runs)
 
 bench: $(VENV)/.local-installed  ## The figures (benchmarks/figures.py): no-op re-run, converge and teardown against the critical path, API calls
 	$(BIN)/python benchmarks/figures.py --json-out benchmarks/figures.json

@@ -18,7 +18,7 @@ import pytest
 
 from tests.helpers import LOCAL_PLATFORM_COUNTS, REPO, ansible_env, resource_counts, run_playbook
 
-pytestmark = pytest.mark.playbook
+pytestmark = [pytest.mark.playbook, pytest.mark.stack]
 
 PLAYBOOK = [str(Path(sys.executable).parent / "ansible-playbook"), "site.yml", "-i", "inventories/local"]
 

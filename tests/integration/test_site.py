@@ -12,7 +12,7 @@ import pytest
 
 from tests.helpers import LOCAL_PLATFORM_COUNTS, REPO, recap, resource_counts, run_playbook
 
-pytestmark = pytest.mark.playbook
+pytestmark = [pytest.mark.playbook, pytest.mark.stack]
 
 
 def tagged_with_env(aws, env="local"):
