@@ -9,7 +9,7 @@ export LOCAL_AWS_PORT
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv demo local-aws test test-fast test-environments test-full lint unit unit-fast molecule check-mode bench bench-environments ee-context ee clean
+.PHONY: help venv demo local-aws test test-fast test-environments test-full lint unit unit-fast molecule molecule-default check-mode bench bench-environments ee-context ee clean
 
 help:  ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -46,20 +46,29 @@ unit-fast: $(VENV)/.dev-installed  ## pytest without any playbook run: filters, 
 	$(BIN)/python -m pytest -q -n 2 -m "not playbook"
 
 # One free port for the scenarios (run one after the other), so that a second suite beside this one
-# (another clone, CI) never meets this one's local AWS.
-molecule: $(VENV)/.dev-installed  ## Every molecule scenario against the local AWS
-	TRADING_MOLECULE_PORT=$$($(BIN)/python -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])") \
-	  $(BIN)/molecule test --all
+# (another clone, CI) never meets this one's local AWS. The per-role scenarios are in the default
+# tier; `default` (the whole platform through site.yml, the same converge as the stack tier's tests)
+# is in the stack tier.
+MOLECULE_PORT = $$($(BIN)/python -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+MOLECULE_ROLE_SCENARIOS := $(sort $(filter-out default shared,$(notdir $(wildcard molecule/*))))
 
-test: lint unit molecule  ## The default tier: lint, pytest on inventories/local, every molecule scenario (<= 25 min)
+molecule: $(VENV)/.dev-installed  ## The per-role molecule scenarios against the local AWS
+	set -e; port=$(MOLECULE_PORT); for scenario in $(MOLECULE_ROLE_SCENARIOS); do \
+	  TRADING_MOLECULE_PORT=$$port $(BIN)/molecule test -s $$scenario; done
+
+molecule-default: $(VENV)/.dev-installed  ## The whole-platform molecule scenario (molecule/default)
+	TRADING_MOLECULE_PORT=$(MOLECULE_PORT) $(BIN)/molecule test -s default
+
+test: lint unit molecule  ## The default tier: lint, pytest on inventories/local, the per-role molecule scenarios (<= 25 min)
 
 test-fast: lint unit-fast  ## The fast tier: lint, filters, modules and the local AWS
 
 test-environments: $(VENV)/.dev-installed  ## The environment tier: dev, staging and prod converged, re-run, planned, torn down
 	$(BIN)/python -m pytest -q -n 2 -m environments
 
-test-stack: $(VENV)/.dev-installed  ## The stack tier: the whole local stack converged through faults, killed and resumed, planned, locked, torn down
+test-stack: $(VENV)/.dev-installed  ## The stack tier: the whole local stack converged through faults, killed and resumed, planned, locked, torn down; molecule/default
 	$(BIN)/python -m pytest -q -n 2 -m stack
+	$(MAKE) molecule-default
 
 test-full: test test-stack test-environments  ## Everything: the default tier, the stack tier, the environment tier (what CI runs)
 

@@ -131,6 +131,9 @@ def test_second_run_changes_nothing_and_only_reads(aws, run):
 def test_the_reads_of_the_vpcs_parts_are_made_at_once(aws, run):
     """The default group's and the ACLs' describes overlap the other per-VPC reads: no round trip of their own."""
     run(**SECURED)
+    # Every read a round trip of 0.3 s, as on AWS: reads made in turn are then 0.3 s apart, whatever
+    # the machine's load does to the local AWS's own milliseconds.
+    aws.set_faults(delay=0.3, services=["ec2"])
     aws.clear_calls()
     run(**SECURED)
     calls = local_aws_server.admin(aws.port, "timeline")["calls"]

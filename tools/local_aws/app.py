@@ -10,7 +10,8 @@ The layer
       GET    /_local_aws/timeline -> every call since: start and end (monotonic seconds), service, operation, read
       POST   /_local_aws/reset    -> forget every resource (moto's and the extensions') and the counts
       GET    /_local_aws/faults   -> the fault-injection settings and how many faults were injected
-      POST   /_local_aws/faults   -> {"throttle_rate": 0.2, "error_rate": 0.05, "seed": 7, "services": ["ec2"]}
+      POST   /_local_aws/faults   -> {"throttle_rate": 0.2, "error_rate": 0.05, "seed": 7, "services": ["ec2"],
+                                     "delay": 0.1}  (seconds before every answer)
       DELETE /_local_aws/faults   -> no more faults
       GET    /_local_aws/latency  -> the latency model: scale, seconds per resource and action
       POST   /_local_aws/latency  -> {"scale": 0.02}: slow resources stay transitional scale x their AWS time
@@ -143,6 +144,7 @@ class LocalAWS:
             start_response(status, refusal_headers)
             return [data]
 
+        self.faults.wait(service)
         fault = self.faults.pick(service)
         if fault is not None:
             status, fault_headers, data = error_response(service, fault)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 import uuid
 
 from . import operations
@@ -36,8 +37,14 @@ class FaultInjector:
         self.configure({})
 
     def configure(self, spec: dict) -> dict:
-        """spec: throttle_rate, error_rate (0..1), seed, services (list; empty = all)."""
+        """spec: throttle_rate, error_rate (0..1), seed, services (list; empty = all), delay.
+
+        delay: seconds every call of those services waits before it is answered, the round trip of
+        a real API (50 to 200 ms on AWS), so that reads made at once and reads made in turn differ
+        by whole round trips rather than by the local AWS's milliseconds.
+        """
         with self._lock:
+            self.delay = max(0.0, float(spec.get("delay", 0.0)))
             self.throttle_rate = float(spec.get("throttle_rate", 0.0))
             self.error_rate = float(spec.get("error_rate", 0.0))
             self.services = set(spec.get("services") or [])
@@ -52,8 +59,14 @@ class FaultInjector:
             "error_rate": self.error_rate,
             "seed": self.seed,
             "services": sorted(self.services),
+            "delay": self.delay,
             "injected": self.injected,
         }
+
+    def wait(self, service: str) -> None:
+        """Wait out the configured delay for a call of ``service`` (no wait when none is set)."""
+        if self.delay and (not self.services or service in self.services):
+            time.sleep(self.delay)
 
     def pick(self, service: str) -> tuple | None:
         """The (status, code, message) to answer with, or None to let the call through."""

@@ -113,3 +113,55 @@ def apply() -> None:
         return put_role_policy(self, role_name, policy_name, policy_json)
 
     IAMBackend.put_role_policy = put_role_policy_checked
+    managed_policies_built_once()
+
+
+def managed_policies_built_once() -> None:
+    """AWS's managed policies in each new IAM backend without parsing moto's catalogue again.
+
+    moto's IAMBackend parses its catalogue of about 1,580 AWS managed policies (a JSON text of
+    several megabytes) and serialises each document back, for every backend it creates: one per
+    partition, and every request's account lookup creates all six. After each reset (every test)
+    that was about 1.4 s of CPU before the first answer. The catalogue is parsed once here and each
+    document's text kept; every backend still gets policies of its own (attachment counts, ids and
+    versions are per backend, as before), built from the kept rows.
+    """
+    from moto.iam import models
+
+    rows: list = []
+
+    def kept_rows() -> list:
+        if not rows:
+            from datetime import datetime
+
+            for name, data in json.loads(models.aws_managed_policies_data).items():
+                rows.append(
+                    (
+                        name,
+                        data.get("DefaultVersionId"),
+                        data.get("Path"),
+                        json.dumps(data.get("Document")),
+                        datetime.fromisoformat(data["CreateDate"]),
+                        datetime.fromisoformat(data["UpdateDate"]),
+                    )
+                )
+        return rows
+
+    def init_aws_policies(self):
+        if not models.load_iam_aws_managed_policies():
+            return []
+        return [
+            models.AWSManagedPolicy(
+                name,
+                account_id=self.account_id,
+                region=self.region_name,
+                default_version_id=version,
+                path=path,
+                document=document,
+                create_date=created,
+                update_date=updated,
+            )
+            for name, version, path, document, created, updated in kept_rows()
+        ]
+
+    models.IAMBackend._init_aws_policies = init_aws_policies
