@@ -73,7 +73,9 @@ def parse_module_command(cmd: str) -> tuple[dict[str, str], str] | None:
     """The environment and interpreter of a pipelined module command, or None for anything else.
 
     Ansible runs a pipelined module as `/bin/sh -c 'NAME=value ... /path/to/python && sleep 0'`
-    with the wrapper on stdin; any other shape (a `cd`, become, a command) is left to the shell.
+    (ansible-core 2.19) or `/bin/sh -c 'NAME=value ... /path/to/python'` (2.20 and later dropped the
+    `&& sleep 0`), with the wrapper on stdin; any other shape (a `cd`, become, a command) is left to
+    the shell.
     """
     try:
         outer = shlex.split(cmd)
@@ -85,9 +87,11 @@ def parse_module_command(cmd: str) -> tuple[dict[str, str], str] | None:
         words = shlex.split(outer[2])
     except ValueError:
         return None
-    if len(words) < 4 or words[-3:] != ["&&", "sleep", "0"]:
+    if words[-3:] == ["&&", "sleep", "0"]:
+        words = words[:-3]
+    if not words or any(word in ("&&", "||", ";", "|") for word in words):
         return None
-    *assignments, interpreter = words[:-3]
+    *assignments, interpreter = words
     environ = {}
     for word in assignments:
         match = _ASSIGNMENT.match(word)

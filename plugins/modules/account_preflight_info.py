@@ -218,7 +218,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 try:
-    import botocore
+    import botocore.exceptions
 except ImportError:
     pass  # handled by AnsibleAWSModule
 

@@ -88,7 +88,7 @@ actions:
 import datetime
 
 try:
-    import botocore
+    import botocore.exceptions
 except ImportError:
     pass  # handled by AnsibleAWSModule
 

@@ -255,7 +255,7 @@ import re
 import time
 
 try:
-    import botocore
+    import botocore.exceptions
 except ImportError:
     pass  # handled by AnsibleAWSModule
 

@@ -74,7 +74,7 @@ actions:
 import json
 
 try:
-    import botocore
+    import botocore.exceptions
 except ImportError:
     pass  # handled by AnsibleAWSModule
 

@@ -123,7 +123,7 @@ actions:
 import os
 
 try:
-    import botocore
+    import botocore.exceptions
 except ImportError:
     pass  # handled by AnsibleAWSModule
 

@@ -134,7 +134,7 @@ import time
 import uuid
 
 try:
-    import botocore
+    import botocore.exceptions
 except ImportError:
     pass  # handled by AnsibleAWSModule
 

@@ -107,7 +107,7 @@ import copy
 import functools
 
 try:
-    import botocore
+    import botocore.exceptions
 except ImportError:
     pass  # handled by AnsibleAWSModule
 

@@ -213,7 +213,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import unquote
 
 try:
-    import botocore
+    import botocore.exceptions
 
     AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
 except ImportError:

@@ -103,7 +103,7 @@ actions:
 import json
 
 try:
-    import botocore
+    import botocore.exceptions
 except ImportError:
     pass  # handled by AnsibleAWSModule
 

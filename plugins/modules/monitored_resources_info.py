@@ -79,7 +79,7 @@ eks_clusters:
 """
 
 try:
-    import botocore
+    import botocore.exceptions
 except ImportError:
     pass  # handled by AnsibleAWSModule
 

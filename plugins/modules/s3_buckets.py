@@ -385,7 +385,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 try:
-    import botocore
+    import botocore.exceptions
 except ImportError:
     pass  # handled by AnsibleAWSModule
 

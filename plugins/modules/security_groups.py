@@ -272,7 +272,7 @@ import re
 from collections import namedtuple
 
 try:
-    import botocore
+    import botocore.exceptions
 except ImportError:
     pass  # handled by AnsibleAWSModule
 

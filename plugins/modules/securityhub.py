@@ -102,7 +102,7 @@ actions:
 import time
 
 try:
-    import botocore
+    import botocore.exceptions
 except ImportError:
     pass  # handled by AnsibleAWSModule
 

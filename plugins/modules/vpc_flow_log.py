@@ -111,7 +111,7 @@ actions:
 """
 
 try:
-    import botocore
+    import botocore.exceptions
 except ImportError:
     pass  # handled by AnsibleAWSModule
 

@@ -305,7 +305,7 @@ import ipaddress
 import json
 
 try:
-    import botocore
+    import botocore.exceptions
 except ImportError:
     pass  # handled by AnsibleAWSModule
 

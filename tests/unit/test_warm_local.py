@@ -47,6 +47,13 @@ def test_a_pipelined_module_command_gives_its_environment_and_interpreter():
     assert parse_module_command("/bin/sh -c '/usr/bin/python3 && sleep 0'") == ({}, "/usr/bin/python3")
 
 
+def test_the_command_of_ansible_core_2_20_and_later_without_sleep_0_is_understood_too():
+    # ansible-core 2.21.5, -vvv: EXEC /bin/sh -c 'FOO='"'"'bar baz'"'"' /tmp/v313/bin/python'
+    cmd = "/bin/sh -c 'AWS_REGION=us-east-1 PROBE='\"'\"'a b'\"'\"' /opt/venv/bin/python3.13'"
+    assert parse_module_command(cmd) == ({"AWS_REGION": "us-east-1", "PROBE": "a b"}, "/opt/venv/bin/python3.13")
+    assert parse_module_command("/bin/sh -c /opt/venv/bin/python") == ({}, "/opt/venv/bin/python")
+
+
 @pytest.mark.parametrize(
     "cmd",
     [
@@ -57,6 +64,11 @@ def test_a_pipelined_module_command_gives_its_environment_and_interpreter():
         "/bin/sh -c 'python3 && sleep 0'",  # not an absolute interpreter
         "/bin/sh -c '/usr/bin/perl && sleep 0'",
         "/bin/sh -c 'unbalanced",
+        "/bin/sh -c 'echo ~root'",  # the same, as ansible-core 2.20 and later write them
+        "/bin/sh -c 'cd /tmp && /usr/bin/python3'",
+        "/bin/sh -c '/usr/bin/python3 /root/.ansible/tmp/x/AnsiballZ_ping.py'",
+        "/bin/sh -c '/usr/bin/python3; /usr/bin/python3'",
+        "/bin/sh -c 'python3'",
     ],
 )
 def test_anything_else_is_left_to_the_shell(cmd):
