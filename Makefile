@@ -9,7 +9,7 @@ export LOCAL_AWS_PORT
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv demo local-aws test test-fast test-environments test-full lint unit unit-fast molecule molecule-default check-mode bench bench-environments ee-context ee clean
+.PHONY: help venv demo local-aws test test-fast test-environments test-full lint unit unit-fast molecule molecule-default matrix test-newest check-mode bench bench-environments ee-context ee clean
 
 help:  ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -40,7 +40,7 @@ lint: $(VENV)/.dev-installed  ## ruff and ansible-lint (production profile)
 	$(BIN)/ansible-lint --nocolor -q
 
 unit: $(VENV)/.dev-installed  ## pytest: modules, local AWS, filters, bad inputs, playbooks on inventories/local
-	$(BIN)/python -m pytest -q -n 2 -m "not environments and not stack"
+	$(BIN)/python -m pytest -q -n 2 -m "not environments and not stack and not converge"
 
 unit-fast: $(VENV)/.dev-installed  ## pytest without any playbook run: filters, modules and the local AWS (a few minutes)
 	$(BIN)/python -m pytest -q -n 2 -m "not playbook"
@@ -70,7 +70,17 @@ test-stack: $(VENV)/.dev-installed  ## The stack tier: the whole local stack con
 	$(BIN)/python -m pytest -q -n 2 -m stack
 	$(MAKE) molecule-default
 
-test-full: test test-stack test-environments  ## Everything: the default tier, the stack tier, the environment tier (what CI runs)
+# The support matrix's interpreters: with pyenv, every installed 3.11 to 3.13 made findable by tox.
+PYENV_MATRIX := $(shell command -v pyenv >/dev/null 2>&1 && pyenv versions --bare --skip-aliases 2>/dev/null | grep -E '^3\.(11|12|13)\.[0-9]+$$' | paste -sd: -)
+TOX := $(if $(PYENV_MATRIX),PYENV_VERSION=$(PYENV_MATRIX)) $(BIN)/tox
+
+matrix: $(VENV)/.dev-installed  ## The support matrix (tox.ini): lint, unit tier and a converge on the oldest and the newest combination
+	$(TOX) -e oldest,newest
+
+test-newest: $(VENV)/.dev-installed  ## The newest combination's converge (ansible 14.5.0 on Python 3.13, tox -e newest-converge)
+	$(TOX) -e newest-converge
+
+test-full: test test-stack test-environments test-newest  ## Everything: the default tier, the stack and environment tiers, the newest combination's converge (what CI runs)
 
 bench: $(VENV)/.local-installed  ## The figures (benchmarks/figures.py): no-op re-run, converge and teardown against the critical path, API calls
 	$(BIN)/python benchmarks/figures.py --json-out benchmarks/figures.json
@@ -88,4 +98,4 @@ ee: ee-context  ## Build the execution environment image (needs podman or docker
 	  --tag trading-infra-ee:$$($(BIN)/python -c "import yaml; print(yaml.safe_load(open('galaxy.yml'))['version'])")
 
 clean:  ## Remove the virtualenv and local state
-	rm -rf $(VENV) .local_aws .pytest_cache .ruff_cache build
+	rm -rf $(VENV) .local_aws .pytest_cache .ruff_cache .tox build
