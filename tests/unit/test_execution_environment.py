@@ -15,8 +15,11 @@ import sys
 import tarfile
 from pathlib import Path
 
+import ansible
 import pytest
 import yaml
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 from tests.helpers import REPO
 
@@ -68,18 +71,24 @@ def context(tmp_path_factory):
     return work / "context"
 
 
-def test_the_context_pins_the_versions_ci_tests(context):
+def test_the_context_pins_the_newest_combination_the_matrix_tests(context):
     containerfile = (context / "Containerfile").read_text()
-    core = pins(REPO / "requirements.txt")["ansible-core"]
-    assert f"ansible-core=={core}" in containerfile
+    newest = pins(REPO / "requirements-newest.txt")
+    assert f"ansible-core=={newest['ansible-core']}" in containerfile
     assert "FROM $EE_BASE_IMAGE AS base" in containerfile and 'EE_BASE_IMAGE="quay.io/centos/centos:stream10"' in (
         containerfile
     )
     galaxy = yaml.safe_load((context / "_build" / "requirements.yml").read_text())
-    assert {c["name"]: c["version"] for c in galaxy["collections"]} == {c: installed_version(c) for c in DEPENDENCIES}
+    in_image = {c["name"]: c["version"] for c in galaxy["collections"]}
+    assert set(in_image) == set(DEPENDENCIES)
+    ranges = yaml.safe_load((REPO / "galaxy.yml").read_text())["dependencies"]
+    for name, version in in_image.items():
+        assert Version(version) in SpecifierSet(ranges[name]), (name, version, ranges[name])
+    if Version(ansible.__version__) == Version(newest["ansible-core"]):
+        # In the newest combination's own environment (tox -e newest): the versions it runs.
+        assert in_image == {c: installed_version(c) for c in DEPENDENCIES}
     python = pins(context / "_build" / "requirements.txt")
-    wanted = pins(REPO / "requirements.txt")
-    assert python == {name: wanted[name] for name in ("boto3", "botocore", "kubernetes")}
+    assert python == {name: newest[name] for name in ("boto3", "botocore", "kubernetes")}
     assert (context / "_build" / "bindep.txt").read_text() == (REPO / "bindep.txt").read_text()
 
 
@@ -94,6 +103,7 @@ def test_the_context_carries_the_collection_and_installs_it_with_its_dependencie
         "meta/execution-environment.yml",
         "meta/runtime.yml",
         "requirements.txt",
+        "meta/ee-requirements.txt",
         "bindep.txt",
         "playbooks/site.yml",
         "playbooks/teardown.yml",
@@ -134,9 +144,14 @@ def test_the_introspection_finds_the_collections_python_and_system_needs(context
     assert result.returncode == 0, result.stdout + result.stderr
     found = yaml.safe_load(result.stdout)
     python = " ".join(found["python"])
-    for name, version in pins(REPO / "requirements.txt").items():
-        if name in ("ansible", "ansible-core"):  # the image's own, never reinstalled from here
-            assert f"{name}==" not in python
-        else:
-            assert f"{name}=={version}" in python and "ninetynine.trading_infra" in python, (name, python)
+    assert "ansible-core" not in python and "ansible==" not in python  # the image's own
+    # The collection's ranges, each admitting the exact version the image pins.
+    image = pins(REPO / "requirements-newest.txt")
+    for raw in (REPO / "meta" / "ee-requirements.txt").read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, spec = line.split(">", 1)[0], ">" + line.split(">", 1)[1]
+        assert f"{name}{spec}" in python and "ninetynine.trading_infra" in python, (name, python)
+        assert Version(image[name]) in SpecifierSet(spec), (name, image[name], spec)
     assert any(line.startswith("ca-certificates") for line in found["system"]), found["system"]
