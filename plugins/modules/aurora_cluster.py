@@ -332,12 +332,12 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.secrets import reconcile_resource_policy
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.waiters import next_delay
@@ -401,23 +401,18 @@ class Aurora:
         """Put the master user secret's resource policy when it differs from the one asked for."""
         if not self.p["master_user_secret_policy"]:
             return
-        wanted = json.loads(self.p["master_user_secret_policy"])
         secret = (cluster or {}).get("MasterUserSecret") or {}
         arn = secret.get("SecretArn")
-        if arn and secret.get("SecretStatus") == "active":
-            answer = self.secrets().get_resource_policy(SecretId=arn, aws_retry=True)
-            current = answer.get("ResourcePolicy")
-            if current and not compare_policies(json.loads(current), wanted):
-                return
-        elif not self.module.check_mode:
+        active = bool(arn) and secret.get("SecretStatus") == "active"
+        if not active and not self.module.check_mode:
             return  # RDS is still creating the secret: the next run puts the policy
-        self.plan.do(
-            f"put the resource policy of cluster {self.id}'s master user secret",
-            self.secrets().put_resource_policy if arn else None,
-            SecretId=arn,
-            ResourcePolicy=json.dumps(wanted),
-            BlockPublicPolicy=True,
-            aws_retry=True,
+        reconcile_resource_policy(
+            self.plan,
+            self.secrets(),
+            arn,
+            json.loads(self.p["master_user_secret_policy"]),
+            f"cluster {self.id}'s master user secret",
+            readable=active,
         )
 
     def refuse_unrotated_secret(self, cluster):

@@ -321,11 +321,11 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.secrets import reconcile_resource_policy
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.waiters import next_delay
@@ -552,20 +552,13 @@ class Reconciler:
         wanted = (self.p["auth_token_secret"] or {}).get("policy")
         if not wanted:
             return
-        wanted = json.loads(wanted)
-        current = None
-        if self.secret_arn and not self.secret_missing:
-            answer = self.secrets.get_resource_policy(SecretId=self.secret_arn, aws_retry=True)
-            current = json.loads(answer["ResourcePolicy"]) if answer.get("ResourcePolicy") else None
-        if current is not None and not compare_policies(current, wanted):
-            return
-        self.plan.do(
-            f"put the resource policy of secret {self.p['auth_token_secret']['name']}",
-            self.secrets.put_resource_policy if self.secret_arn else None,
-            SecretId=self.secret_arn,
-            ResourcePolicy=json.dumps(wanted),
-            BlockPublicPolicy=True,
-            aws_retry=True,
+        reconcile_resource_policy(
+            self.plan,
+            self.secrets,
+            self.secret_arn,
+            json.loads(wanted),
+            f"secret {self.p['auth_token_secret']['name']}",
+            readable=not self.secret_missing,
         )
 
     def generated(self):
