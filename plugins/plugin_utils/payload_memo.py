@@ -11,7 +11,10 @@ What a file imports depends only on its source, its dotted name and whether it i
 `__init__`, so this remembers the answer on disk under that key (with the versions of ansible-core
 and Python): a file whose source changed is parsed again, and Ansible still finds, reads and zips
 every file itself. The payload is the same, byte for byte (a test compares them). If
-ansible-core's payload builder is not shaped as expected, nothing is changed.
+ansible-core's payload builder is not shaped as expected, nothing is changed. On ansible-core
+2.20 and later, whose import finder parses each source itself and also collects embedded
+resources, only each module's payload files are remembered (below), and never those of a payload
+that embeds a resource.
 """
 
 from __future__ import annotations
@@ -54,6 +57,13 @@ def install() -> bool:
     except OSError:
         return False
     _STATE["directory"] = directory
+    if _finder_takes_source(original_finder):
+        # ansible-core 2.20 and later: the finder parses the source itself and also finds embedded
+        # resources; only the payload's files are remembered, and never a payload with an embed.
+        _watch_embeds(original_finder)
+        _remember_payload_files(module_common, directory)
+        _STATE["installed"] = True
+        return True
 
     class LazyTree:
         """A parsed file, parsed only if someone looks inside (the memo did not know the file)."""
@@ -106,6 +116,29 @@ def install() -> bool:
     return True
 
 
+def _finder_takes_source(finder_class) -> bool:
+    """Whether ansible-core's ModuleDepFinder takes a module's source (2.20 and later) rather than its tree."""
+    import inspect
+
+    try:
+        parameters = list(inspect.signature(finder_class.__init__).parameters)
+    except (TypeError, ValueError):
+        return True  # unknown: treated as the newer shape, which only the payload memo touches
+    return len(parameters) > 2 and parameters[2] != "tree"
+
+
+def _watch_embeds(finder_class) -> None:
+    """Note when a finder meets an embedded resource (ansible-core 2.21's embeds): its payload is not remembered."""
+    original_init = finder_class.__init__
+
+    def watching_init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        if getattr(self, "embeds", None):
+            _STATE["embeds_seen"] = True
+
+    finder_class.__init__ = watching_init
+
+
 def _remember_payload_files(module_common, directory: str) -> None:
     """Remember, per module, which files its payload holds, and check them instead of searching.
 
@@ -139,9 +172,10 @@ def _remember_payload_files(module_common, directory: str) -> None:
                     zf.writestr(make_zinfo(arcname, date_time, zf=zf), data)
                 return known["metadata"]
         recorder = _RecordingZip(zf)
+        _STATE["embeds_seen"] = False
         metadata = original(name, module_fqn, module_data, recorder, date_time, extension_manager)
         entries = recorder.entries()
-        if entries is not None:
+        if entries is not None and not _STATE.get("embeds_seen"):
             _store_payload(directory, key, {"files": entries, "metadata": metadata})
         return metadata
 
