@@ -17,7 +17,7 @@ description:
   - Enabled in the collection's C(ansible.cfg) (C(callbacks_enabled)); without it drift.yml stops
     with a message that says so.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 """
 
 import json

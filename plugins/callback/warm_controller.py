@@ -27,7 +27,7 @@ description:
     C(TRADING_WARM_CONTROLLER=0), it does nothing.
   - Enabled in the collection's C(ansible.cfg) (C(callbacks_enabled)).
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   enabled:
     description: Whether the controller keeps this work for its workers.

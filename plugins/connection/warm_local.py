@@ -28,7 +28,7 @@ description:
     only the user can read; deleting it is always safe.
   - Only the user running Ansible can reach the interpreter (a socket in a private directory, the peer's
     uid checked).
-author: 99Tech platform engineering
+author: 99Tech platform engineering (@99tech)
 extends_documentation_fragment:
   - connection_pipelining
 options:

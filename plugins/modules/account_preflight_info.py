@@ -26,7 +26,7 @@ description:
     there is one. It never writes, so check mode runs it the same way. Independent questions are
     asked at once (five lanes), so the whole costs about as much as its longest lane.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   environment:
     description: The environment's name (C(trading_env)), for the messages.

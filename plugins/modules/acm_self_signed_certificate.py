@@ -18,7 +18,7 @@ description:
     listeners take a certificate issued by ACM or a CA.
   - Supports check mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   name:
     description: The certificate's C(Name) tag, its identity.

@@ -36,7 +36,7 @@ description:
     with O(state=absent).
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   cluster_identifier:
     description: The cluster's identifier; instances are named C(<cluster_identifier>-<n>).
@@ -965,7 +965,7 @@ def main():
         monitoring_role_arn=dict(type="str"),
         ca_certificate_identifier=dict(type="str"),
         require_master_user_secret_rotation=dict(type="bool", default=True),
-        master_user_secret_policy=dict(type="json"),
+        master_user_secret_policy=dict(type="json", no_log=False),
         auto_minor_version_upgrade=dict(type="bool", default=True),
         apply_immediately=dict(type="bool", default=False),
         final_snapshot_identifier=dict(type="str"),

@@ -17,7 +17,7 @@ description:
   - community.aws.application_autoscaling_policy does not know the C(rds) namespace.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   cluster_identifier:
     description: The Aurora cluster.

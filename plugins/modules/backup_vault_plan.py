@@ -36,7 +36,7 @@ description:
   - Supports check mode and diff mode (the vaults, the lock, the plan's rules and the selection as
     compared; ids and ARNs of what is not created yet are null).
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   vault_name:
     description: The backup vault's name (2 to 50 letters, digits, C(-) and C(_)).

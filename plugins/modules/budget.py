@@ -17,7 +17,7 @@ description:
   - amazon.aws and community.aws have no Budgets module.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   name:
     description: Name of the budget, unique in the account.

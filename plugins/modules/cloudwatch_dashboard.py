@@ -15,7 +15,7 @@ description:
   - Supports check mode and diff mode.
   - Does not manage tags (the local AWS cannot show them yet).
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   name:
     description: Dashboard name (letters, digits, C(-) and C(_)).

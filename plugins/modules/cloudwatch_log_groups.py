@@ -19,7 +19,7 @@ description:
   - With O(state=absent) deletes the groups listed that exist. It never deletes a group that is not listed.
   - Supports check mode (no write) and diff mode (before and after of each group that changes).
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   log_groups:
     description: The log groups, each one a dict.

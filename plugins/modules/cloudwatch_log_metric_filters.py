@@ -17,7 +17,7 @@ description:
   - Metric filters carry no tags. PutMetricFilter is synchronous, so there is nothing to wait for.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   log_group_name:
     description: The log group the filters read (it must exist).

@@ -18,7 +18,7 @@ description:
     PutMetricAlarm for an existing alarm, so they are synchronised with TagResource/UntagResource).
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   alarms:
     description: The alarms wanted.

@@ -18,7 +18,7 @@ description:
     pack module.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   name:
     description: Name of the conformance pack (letters, digits and hyphens, starting with a letter).
@@ -101,7 +101,14 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-import yaml
+try:
+    import yaml
+
+    HAS_YAML = True
+except ImportError:
+    HAS_YAML = False
+
+from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
@@ -190,7 +197,7 @@ def main():
         template_body=dict(type="raw"),
         input_parameters=dict(type="dict", default={}),
         delivery_s3_bucket=dict(type="str"),
-        delivery_s3_key_prefix=dict(type="str"),
+        delivery_s3_key_prefix=dict(type="str", no_log=False),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         wait_timeout=dict(type="int", default=900),
     )
@@ -199,6 +206,8 @@ def main():
         supports_check_mode=True,
         required_if=[("state", "present", ["template_body"])],
     )
+    if not HAS_YAML:
+        module.fail_json(msg=missing_required_lib("PyYAML"))
     p = module.params
     name = p["name"]
     if p["state"] == "present":

@@ -19,7 +19,7 @@ description:
     recording; this module does, and reads the three in one pass.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   name:
     description: Name of the recorder and of the delivery channel.
@@ -161,8 +161,8 @@ def main():
             include_global_resource_types=dict(type="bool", default=False),
             resource_types=dict(type="list", elements="str", default=[]),
             s3_bucket=dict(type="str"),
-            s3_key_prefix=dict(type="str"),
-            s3_kms_key_arn=dict(type="str"),
+            s3_key_prefix=dict(type="str", no_log=False),
+            s3_kms_key_arn=dict(type="str", no_log=False),
             sns_topic_arn=dict(type="str"),
             delivery_frequency=dict(
                 type="str",

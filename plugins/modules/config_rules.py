@@ -18,7 +18,7 @@ description:
     when their names start with O(purge_prefix).
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   rules:
     description: The rules wanted.

@@ -17,7 +17,7 @@ description:
     (EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX) are never touched.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   cluster_name:
     description: The cluster.

@@ -21,7 +21,7 @@ description:
     the module with EKS's health issues.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   cluster_name:
     description: The cluster.

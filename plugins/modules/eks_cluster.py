@@ -25,7 +25,7 @@ description:
     O(wait=true) waits for it. Updates of a cluster still being created wait for it first.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   name:
     description: The cluster's name.

@@ -25,7 +25,7 @@ description:
     O(wait=true) waits for every group to be ACTIVE. All groups are started before any is waited for.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   cluster_name:
     description: The cluster.
@@ -182,8 +182,8 @@ nodegroups:
     arn: {description: The ARN., type: str, returned: always}
     status: {description: "CREATING, ACTIVE, UPDATING, ...", type: str, returned: always}
     version: {description: The Kubernetes version of the nodes., type: str, returned: always}
-    scaling: {description: minSize, maxSize and desiredSize., type: dict, returned: always}
-    launch_template: {description: The template's id, name and version., type: dict, returned: always}
+    scaling: {description: 'minSize, maxSize and desiredSize.', type: dict, returned: always}
+    launch_template: {description: "The template's id, name and version.", type: dict, returned: always}
     autoscaling_groups: {description: The Auto Scaling groups EKS made., type: list, returned: always}
 actions:
   description: What the module did (or would do in check mode), in order.

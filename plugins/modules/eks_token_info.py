@@ -15,7 +15,7 @@ description:
   - Calls no AWS API (the request is signed locally) and changes nothing; it runs in check mode too,
     so that check-mode runs of kubernetes.core modules can compare with the cluster.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   cluster_name:
     description: The cluster.

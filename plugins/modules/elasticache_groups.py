@@ -31,7 +31,7 @@ description:
   - Replaces M(community.aws.elasticache_subnet_group), which cannot tag the subnet group, and this collection's
     C(elasticache_parameter_group), in one invocation instead of two.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   subnet_group:
     description: The cache subnet group. Omitted, no cache subnet group is managed.

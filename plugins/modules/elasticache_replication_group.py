@@ -32,7 +32,7 @@ description:
     long operations can run meanwhile; a later call with O(wait=true) waits for it.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   replication_group_id:
     description: The group's id (1-40 lower-case letters, digits and hyphens, starting with a letter).

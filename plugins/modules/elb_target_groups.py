@@ -27,7 +27,7 @@ description:
     group, its attributes and its tags twice, has no check mode (a plan never showed target group changes), and
     deletes a group it has just created when setting its attributes fails.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   vpc_id:
     description:

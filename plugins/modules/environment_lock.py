@@ -24,7 +24,7 @@ description:
     C(changed=false); creating the table does report a change. In check mode nothing is written;
     the module reads the lock and refuses when another run holds it, as C(terraform plan) does.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   table:
     description: The DynamoDB table of the locks.

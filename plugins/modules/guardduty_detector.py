@@ -16,7 +16,7 @@ description:
   - amazon.aws and community.aws have no GuardDuty module.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   enabled:
     description: Whether the detector monitors (a disabled detector keeps its settings and findings).

@@ -17,7 +17,7 @@ description:
   - The password policy has no tags. The call is synchronous, so there is nothing to wait for.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   minimum_length:
     description: Minimum number of characters of a password (6 to 128).

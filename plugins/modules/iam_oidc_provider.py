@@ -16,7 +16,7 @@ description:
     issuers), so by default the module leaves them as AWS has them.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   url:
     description:

@@ -28,7 +28,7 @@ description:
   - Supports check mode (no write; the same actions a real run reports) and diff mode (before and after of
     each role that changes).
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   roles:
     description: The roles, each one a dict.

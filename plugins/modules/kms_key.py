@@ -20,7 +20,7 @@ description:
   - KMS answers at once, so there is nothing to wait for.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   alias:
     description: The key's alias, with or without its C(alias/) prefix (not C(alias/aws/), which AWS keeps).

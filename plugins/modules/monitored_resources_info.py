@@ -17,7 +17,7 @@ description:
   - One module call instead of an info module per service; the compliance role uses it to decide
     which alarms exist.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   filter_tags:
     description: Tags every returned resource carries (for example V(Environment) and V(Project)).

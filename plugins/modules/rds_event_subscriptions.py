@@ -35,7 +35,7 @@ description:
   - Supports check mode (no write; subscriptions to create are reported with a null ARN) and diff mode (before and
     after of each subscription that changes).
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   subscriptions:
     description: The event subscriptions, each one a dict.

@@ -35,7 +35,7 @@ description:
     removed from the list (cluster groups), and report parameters RDS refuses in C(errors) while the task succeeds
     (instance groups).
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   subnet_group:
     description: The DB subnet group. Omitted, no DB subnet group is managed.

@@ -33,7 +33,7 @@ description:
   - Replaces M(amazon.aws.s3_bucket) and M(community.aws.s3_lifecycle) in the roles (four invocations a run, no
     check mode, a stale list of storage classes, and C(force) deleting prod's audit history).
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   buckets:
     description: The buckets, each one a dict.

@@ -30,7 +30,7 @@ description:
   - Replaces M(amazon.aws.ec2_security_group) in the roles, which takes one invocation per group, reads the
     account id and every group again on each run, and only warns on a changed description.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   vpc_id:
     description:

@@ -17,7 +17,7 @@ description:
   - amazon.aws and community.aws have no Security Hub module.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   standards:
     description: The standards to have enabled, by short name or ARN.

@@ -18,7 +18,7 @@ description:
     Such a subscription counts as present, so it is not requested again on every run.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   name:
     description: Topic name (letters, digits, hyphens and underscores, at most 256).

@@ -17,7 +17,7 @@ description:
     secret's value) for other systems to read.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   path:
     description: The hierarchy, for example V(/trading/prod). Must start with C(/).

@@ -22,7 +22,7 @@ description:
   - Every message names the variable (with its path in lists and dicts) and the environment
     (C(trading_env)). The task makes no AWS call and changes nothing.
   - Runs on the controller; the role is the one whose tasks call it.
-author: 99Tech platform engineering
+author: 99Tech platform engineering (@99tech)
 options:
   entry_point:
     description: The entry point of C(meta/argument_specs.yml) whose options are checked.

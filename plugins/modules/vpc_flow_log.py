@@ -16,7 +16,7 @@ description:
   - Supports check mode and diff mode. In check mode the resource may not exist yet (its id is
     still unknown); the module then reports the flow log it would create.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   name:
     description: The flow log's C(Name) tag, its identity on the resource.

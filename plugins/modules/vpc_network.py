@@ -26,7 +26,7 @@ description:
   - Supports check mode and diff mode; in check mode identifiers of resources that would be created
     are returned as V(null).
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   name:
     description:

@@ -18,7 +18,7 @@ description:
   - A logging configuration has no tags. The calls are synchronous, so there is nothing to wait for.
   - Supports check mode and diff mode.
 author:
-  - 99Tech platform engineering
+  - 99Tech platform engineering (@99tech)
 options:
   web_acl_name:
     description: The web ACL's name.

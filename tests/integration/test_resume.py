@@ -63,7 +63,9 @@ def test_a_run_killed_at_any_point_resumes_without_duplicates(aws):
     aws.set_latency(0.02)  # NAT gateway 2.4 s, EKS control plane 12 s, Aurora cluster 6 s
     try:
         # 1. In the middle of the call that creates the VPC, its subnets and gateways.
-        vpc_exists = lambda: resource_counts(aws)["vpcs"] > 0  # noqa: E731
+        def vpc_exists():
+            return resource_counts(aws)["vpcs"] > 0
+
         run_until(aws.port, "Reconcile the VPC, subnets, gateways, routes, network ACLs", until=vpc_exists)
         assert resource_counts(aws)["vpcs"] == 1 and resource_counts(aws)["eks_clusters"] == 0
 
