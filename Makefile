@@ -9,7 +9,7 @@ export LOCAL_AWS_PORT
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv demo local-aws sanity test test-fast test-environments test-full lint unit unit-fast molecule molecule-default matrix test-newest check-mode bench bench-environments ee-context ee clean
+.PHONY: help venv demo local-aws sanity changelog docs test test-fast test-environments test-full lint unit unit-fast molecule molecule-default matrix test-newest check-mode bench bench-environments ee-context ee clean
 
 help:  ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -34,11 +34,19 @@ demo: $(VENV)/.local-installed  ## Start the local AWS, run site.yml on inventor
 local-aws: $(VENV)/.local-installed  ## Run the local AWS in the foreground on 127.0.0.1:$LOCAL_AWS_PORT (Ctrl-C stops)
 	$(BIN)/python -m tools.local_aws serve --port $(LOCAL_AWS_PORT)
 
-lint: $(VENV)/.dev-installed  ## ruff, ansible-lint (production profile) and ansible-test sanity
+lint: $(VENV)/.dev-installed  ## ruff, ansible-lint (production profile), the changelog, the docs build and ansible-test sanity
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/ansible-lint --nocolor -q
+	$(BIN)/python tools/changelog.py --check
+	$(MAKE) docs
 	$(MAKE) sanity
+
+changelog: $(VENV)/.dev-installed  ## CHANGELOG.rst from changelogs/ (antsibull-changelog; the next release's entries from the fragments)
+	$(BIN)/python tools/changelog.py
+
+docs: $(VENV)/.dev-installed  ## The collection's documentation (antsibull-docs, Sphinx) in build/docs/html; any warning fails
+	$(BIN)/python -m tools.docs
 
 sanity: $(VENV)/.dev-installed  ## ansible-test sanity, every test but pylint (tools/sanity.py: the layout, the pip bootstrap)
 	$(BIN)/python tools/sanity.py

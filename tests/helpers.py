@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,27 @@ REPO = Path(__file__).resolve().parents[1]
 # The collection resolves as ansible_collections.ninetynine.trading_infra through collections/.
 if str(REPO / "collections") not in sys.path:
     sys.path.insert(0, str(REPO / "collections"))
+
+
+def pins(path) -> dict[str, str]:
+    """name (lower case, extras dropped: ``moto[server]`` is ``moto``) -> version of every exact pin
+    of a pip requirements or constraints file; ``path`` is absolute or relative to the clone."""
+    out = {}
+    for line in (REPO / path).read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9_.-]+)(\[[^\]]*\])?==([^\s#]+)", line.strip())
+        if match:
+            out[match.group(1).lower()] = match.group(3)
+    return out
+
+
+def installed_collection_version(fqcn: str) -> str | None:
+    """The version of a collection installed for this interpreter (the ansible package's), or None."""
+    namespace, name = fqcn.split(".")
+    for entry in sys.path:
+        manifest = Path(entry) / "ansible_collections" / namespace / name / "MANIFEST.json"
+        if manifest.is_file():
+            return json.loads(manifest.read_text())["collection_info"]["version"]
+    return None
 
 
 class ModuleResult(dict):

@@ -63,10 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         fqcn: installed_version(args.into / "ansible_collections" / Path(*fqcn.split(".", 1)))
         for fqcn in args.collections
     }
+    if all(wanted.values()):
+        print(", ".join(f"{c} {v}" for c, v in wanted.items()), "already in", args.into)
+        return 0
     with tempfile.TemporaryDirectory() as scratch:
-        if all(wanted.values()):
-            print(", ".join(f"{c} {v}" for c, v in wanted.items()), "already in", args.into)
-            return 0
         subprocess.run(  # noqa: S603 - pip of this interpreter, a pinned version from the index
             [
                 sys.executable,

@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 name: warm_controller
 type: aggregate
 short_description: Does once in the controller what every task's worker would do again
-version_added: 1.3.0
+version_added: 1.0.0
 description:
   - Ansible runs each task in a fresh fork of the controller, and a fork keeps nothing it
     computes. Before this callback, each of the 137 tasks of a no-op re-run of the platform

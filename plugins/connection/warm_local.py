@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: warm_local
 short_description: Run tasks on the control node, Python modules in a warm interpreter
-version_added: 1.3.0
+version_added: 1.0.0
 description:
   - The same as C(ansible.builtin.local), with one difference - a Python module runs in a fork of an
     interpreter that has already imported C(ansible.module_utils.basic) and boto3 and read botocore's

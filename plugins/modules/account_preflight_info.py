@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: account_preflight_info
 short_description: Ask the account, read-only, what only it can answer about an environment's inputs
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - The last step of the preflight, after every offline check passed and before the lock or any write.
     Terraform learns these answers at apply time, half-way through a run; here a refusal costs nothing.

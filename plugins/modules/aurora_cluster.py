@@ -155,7 +155,6 @@ options:
         maintenance window, reported in RV(cluster.pending) until then.
       - Omitted, new instances get RDS's default for new launches and existing ones keep theirs.
     type: str
-    version_added: 1.4.0
   require_master_user_secret_rotation:
     description:
       - Refuse, before any change, a cluster whose master user secret (the one RDS manages) no longer
@@ -164,14 +163,12 @@ options:
       - V(false) only reports the rotation in RV(cluster.master_user_secret_rotation).
     type: bool
     default: true
-    version_added: 1.4.0
   master_user_secret_policy:
     description:
       - The resource policy of the master user secret RDS manages (a JSON document, as a string or a
         dict), compared by meaning and put with C(BlockPublicPolicy) when it differs, once RDS has
         created the secret. Omitted, the secret's policy is left as it is.
     type: json
-    version_added: 1.4.0
   auto_minor_version_upgrade:
     description: Let RDS apply minor engine upgrades in the maintenance window.
     type: bool
@@ -194,7 +191,6 @@ options:
         instance found not available is left alone (a later call waits for it and reconciles it).
     type: bool
     default: true
-    version_added: 1.3.0
   wait_timeout:
     description: Seconds to wait.
     type: int
@@ -272,7 +268,6 @@ cluster:
         - The rotation of that secret as DescribeSecret reports it (null while the secret is being
           created, or when RDS does not manage it).
       type: dict
-      version_added: 1.4.0
       contains:
         enabled:
           description: Whether Secrets Manager rotates the secret (RotationEnabled).

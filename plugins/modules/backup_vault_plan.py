@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: backup_vault_plan
 short_description: An AWS Backup vault (with its lock and a copy in another region), plan and selection
-version_added: 1.4.0
+version_added: 1.0.0
 description:
   - Reconciles in one invocation what AWS Backup needs to back a resource up (an Aurora cluster, say).
   - A backup vault encrypted with a KMS key, optionally locked (AWS Backup Vault Lock).

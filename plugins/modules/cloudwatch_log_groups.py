@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: cloudwatch_log_groups
 short_description: CloudWatch Logs log groups (retention, KMS key, tags), never deleted on a failure
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Creates the log groups listed, and brings each one's retention, KMS key and tags to what is asked,
     in place, with one call per setting that differs. A group that exists keeps its log events whatever

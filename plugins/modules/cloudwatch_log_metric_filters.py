@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: cloudwatch_log_metric_filters
 short_description: The metric filters of a CloudWatch Logs log group, as a set, in one call
-version_added: 1.3.0
+version_added: 1.0.0
 description:
   - Reads the metric filters of one log group once, then creates or replaces (PutMetricFilter)
     each filter of O(filters) that is missing or differs, and, with O(purge_prefix), deletes the

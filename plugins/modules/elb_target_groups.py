@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: elb_target_groups
 short_description: The ELBv2 target groups of one VPC (health checks, attributes, tags), reconciled in one invocation
-version_added: 1.2.0
+version_added: 1.0.0
 description:
   - Creates the target groups listed in one VPC, then brings each one's health check, attributes and tags to what
     is asked, in place, with one call per kind of change that differs (C(ModifyTargetGroup),

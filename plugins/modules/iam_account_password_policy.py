@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: iam_account_password_policy
 short_description: The IAM password policy of the account, changed only when it differs
-version_added: 1.3.0
+version_added: 1.0.0
 description:
   - An account has one password policy for its IAM users. This module reads it and, when any
     setting differs from what is given, replaces it with UpdateAccountPasswordPolicy (which sets

@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: iam_roles
 short_description: IAM roles with their trust policies, managed and inline policies and tags, in one invocation
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Creates the IAM roles listed, and brings each one's trust policy, description, maximum session duration,
     permissions boundary, attached managed policies, inline policies and tags to what is asked, changing only

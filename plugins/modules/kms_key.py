@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: kms_key
 short_description: A symmetric KMS customer key found by its alias, with its policy, rotation and tags
-version_added: 1.3.0
+version_added: 1.0.0
 description:
   - Finds the key by its alias (one C(DescribeKey)), then reads its policy, rotation status and tags
     at once, and changes only what differs. A key not found is created with its policy and tags,

@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: rds_event_subscriptions
 short_description: RDS event notification subscriptions (type, categories, sources, topic, tags) in one invocation
-version_added: 1.4.0
+version_added: 1.0.0
 description:
   - Creates the RDS event subscriptions listed and brings each one to what is asked, in place - the SNS topic, the
     event categories and whether it is enabled with C(ModifyEventSubscription), the source identifiers with

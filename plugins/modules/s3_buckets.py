@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: s3_buckets
 short_description: S3 buckets with encryption, public access, ownership, policy, lifecycle and tags, in one invocation
-version_added: 1.2.0
+version_added: 1.0.0
 description:
   - Creates the buckets listed, then brings each one's default encryption, public access block, object ownership,
     bucket policy, versioning, lifecycle rules and tags to what is asked, with one call per part that differs.

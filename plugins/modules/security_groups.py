@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: security_groups
 short_description: The security groups of one VPC and their rules, reconciled in one invocation
-version_added: 1.2.0
+version_added: 1.0.0
 description:
   - Creates the security groups listed in one VPC, then brings each one's ingress and egress rules and its
     tags to what is asked, with one read for all of them on a run with nothing to change

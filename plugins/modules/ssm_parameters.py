@@ -12,7 +12,7 @@ description:
     missing ones, overwrites the ones whose value or type differ, and with O(purge=true) deletes the
     ones under the path that are no longer given. One call reads the whole path (a paginated
     C(GetParametersByPath)), so a run with nothing to change makes a handful of reads and no write,
-    where M(amazon.aws.ssm_parameter) takes one task per parameter.
+    where M(community.aws.ssm_parameter) takes one task per parameter.
   - Used to publish an environment's outputs (VPC and subnet ids, endpoints, secret ARNs; never a
     secret's value) for other systems to read.
   - Supports check mode and diff mode.

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: validate_inputs
 short_description: Apply a role's whole input contract to the variables, before any AWS call
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Reads the entry point O(entry_point) of the role's C(meta/argument_specs.yml) and checks every option
     the variables define, with no conversion. A boolean must be a YAML boolean (the string C("false") is

@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: wafv2_logging
 short_description: Where an AWS WAF web ACL logs its traffic, with the fields it must not log
-version_added: 1.3.0
+version_added: 1.0.0
 description:
   - Finds the web ACL by name, reads its logging configuration, and puts the one given when it
     differs (PutLoggingConfiguration replaces it whole); V(absent) deletes it.

@@ -21,28 +21,11 @@ import yaml
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from tests.helpers import REPO
+from tests.helpers import REPO, installed_collection_version, pins
 
 BIN = Path(sys.executable).parent
 COLLECTIONS = Path(next(p for p in sys.path if (Path(p) / "ansible_collections" / "amazon" / "aws").is_dir()))
 DEPENDENCIES = ("amazon.aws", "community.aws", "kubernetes.core")
-
-
-def pins(path: Path) -> dict:
-    """name -> version of every exact pin in a pip requirements file."""
-    out = {}
-    for raw in path.read_text().splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if "==" in line:
-            name, version = line.split("==")
-            out[name.strip().lower()] = version.strip()
-    return out
-
-
-def installed_version(collection: str) -> str:
-    namespace, name = collection.split(".")
-    manifest = COLLECTIONS / "ansible_collections" / namespace / name / "MANIFEST.json"
-    return json.loads(manifest.read_text())["collection_info"]["version"]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +69,7 @@ def test_the_context_pins_the_newest_combination_the_matrix_tests(context):
         assert Version(version) in SpecifierSet(ranges[name]), (name, version, ranges[name])
     if Version(ansible.__version__) == Version(newest["ansible-core"]):
         # In the newest combination's own environment (tox -e newest): the versions it runs.
-        assert in_image == {c: installed_version(c) for c in DEPENDENCIES}
+        assert in_image == {c: installed_collection_version(c) for c in DEPENDENCIES}
     python = pins(context / "_build" / "requirements.txt")
     assert python == {name: newest[name] for name in ("boto3", "botocore", "kubernetes")}
     assert (context / "_build" / "bindep.txt").read_text() == (REPO / "bindep.txt").read_text()

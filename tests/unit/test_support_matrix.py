@@ -8,10 +8,6 @@ inside them too.
 from __future__ import annotations
 
 import configparser
-import json
-import re
-import sys
-from pathlib import Path
 
 import ansible
 import pytest
@@ -19,27 +15,9 @@ import yaml
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from tests.helpers import REPO
+from tests.helpers import REPO, installed_collection_version, pins
 
 DECLARED = ("requirements.yml", "collections/requirements.yml")
-
-
-def _pins(path: str) -> dict[str, str]:
-    pins = {}
-    for line in (REPO / path).read_text().splitlines():
-        match = re.match(r"^([A-Za-z0-9_.-]+)(\[[^\]]*\])?==([^\s#]+)", line.strip())
-        if match:
-            pins[match.group(1).lower()] = match.group(3)
-    return pins
-
-
-def _installed_collection(fqcn: str) -> str | None:
-    namespace, name = fqcn.split(".")
-    for entry in sys.path:
-        manifest = Path(entry) / "ansible_collections" / namespace / name / "MANIFEST.json"
-        if manifest.is_file():
-            return json.loads(manifest.read_text())["collection_info"]["version"]
-    return None
 
 
 def _requires_ansible() -> SpecifierSet:
@@ -48,7 +26,7 @@ def _requires_ansible() -> SpecifierSet:
 
 def test_both_ends_of_the_matrix_are_inside_requires_ansible():
     wanted = _requires_ansible()
-    oldest, newest = _pins("requirements.txt")["ansible-core"], _pins("requirements-newest.txt")["ansible-core"]
+    oldest, newest = pins("requirements.txt")["ansible-core"], pins("requirements-newest.txt")["ansible-core"]
     assert Version(oldest) in wanted and Version(newest) in wanted, (oldest, newest, str(wanted))
     assert Version(oldest).release[:2] == (2, 19) and Version(newest).release[:2] == (2, 21)
 
@@ -59,7 +37,7 @@ def test_the_ansible_core_running_is_inside_requires_ansible():
 
 @pytest.mark.parametrize("fqcn", ["amazon.aws", "community.aws", "kubernetes.core"])
 def test_the_collections_running_are_inside_every_declared_range(fqcn):
-    version = _installed_collection(fqcn)
+    version = installed_collection_version(fqcn)
     assert version, f"{fqcn} is not installed"
     galaxy = yaml.safe_load((REPO / "galaxy.yml").read_text())["dependencies"]
     ranges = {"galaxy.yml": galaxy[fqcn]}
@@ -88,6 +66,6 @@ def test_the_matrix_runs_each_combination_from_its_own_pinned_files():
         ("requirements.txt", "constraints.txt"),
         ("requirements-newest.txt", "constraints-newest.txt"),
     ):
-        held = _pins(constraints)
-        for name, version in _pins(requirements).items():
+        held = pins(constraints)
+        for name, version in pins(requirements).items():
             assert held.get(name) == version, f"{requirements} pins {name}=={version}, {constraints} {held.get(name)}"
