@@ -31,16 +31,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tools.changelog import executable as _tool
 from tools.sanity import lay_out
 
 REPO = Path(__file__).resolve().parent.parent
 COLLECTION = "ninetynine.trading_infra"
-
-
-def _tool(name: str) -> str:
-    """The tool installed beside this interpreter (the virtualenv's), or the one on PATH."""
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else name
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str]:
