@@ -38,18 +38,18 @@ lint: $(VENV)/.dev-installed  ## ruff, ansible-lint (production profile), the ch
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/ansible-lint --nocolor -q
-	$(BIN)/python tools/changelog.py --check
+	$(BIN)/python -m tools.changelog --check
 	$(MAKE) docs
 	$(MAKE) sanity
 
 changelog: $(VENV)/.dev-installed  ## CHANGELOG.rst from changelogs/ (antsibull-changelog; the next release's entries from the fragments)
-	$(BIN)/python tools/changelog.py
+	$(BIN)/python -m tools.changelog
 
 docs: $(VENV)/.dev-installed  ## The collection's documentation (antsibull-docs, Sphinx) in build/docs/html; any warning fails
 	$(BIN)/python -m tools.docs
 
-sanity: $(VENV)/.dev-installed  ## ansible-test sanity, every test but pylint (tools/sanity.py: the layout, the pip bootstrap)
-	$(BIN)/python tools/sanity.py
+sanity: $(VENV)/.dev-installed  ## ansible-test sanity, every test but pylint (tools.sanity: the layout, the pip bootstrap)
+	$(BIN)/python -m tools.sanity
 
 unit: $(VENV)/.dev-installed  ## pytest: modules, local AWS, filters, bad inputs, playbooks on inventories/local
 	$(BIN)/python -m pytest -q -n 2 -m "not environments and not stack and not converge"

@@ -8,7 +8,7 @@ changelog.yaml alone, so before the first release it would render nothing but a 
 renders what the release of galaxy.yml's version will produce:
 
 - galaxy.yml's version not released yet (not in changelog.yaml): galaxy.yml, changelogs/ (without the
-  plugin cache), meta/, plugins/ and roles/ are copied to
+  plugin cache), meta/, plugins/ and roles/ are copied (tools.layout) to
   <tmp>/ansible_collections/<namespace>/<name>, outside the clone; `antsibull-changelog release
   --version <version> --date 1970-01-01` then `antsibull-changelog generate` run there, and only the
   resulting CHANGELOG.rst is copied back. The clone's changelog.yaml and fragments stay as they are.
@@ -25,9 +25,9 @@ temporary copy's, thrown away, so the rendered file does not depend on the day i
 `--check` gives the same answer every day. The real date is the one `antsibull-changelog release`
 records at the release.
 
-    python tools/changelog.py            # write CHANGELOG.rst
-    python tools/changelog.py --check    # lint the fragments; fail if CHANGELOG.rst is not what they render
-    python tools/changelog.py --check --root DIR   # the same on another copy of the collection
+    python -m tools.changelog            # write CHANGELOG.rst
+    python -m tools.changelog --check    # lint the fragments; fail if CHANGELOG.rst is not what they render
+    python -m tools.changelog --check --root DIR   # the same on another copy of the collection
 
 antsibull-changelog and ansible-doc are taken beside this interpreter (the virtualenv's), else from
 PATH (requirements-dev.txt pins antsibull-changelog). Standard library only: galaxy.yml and
@@ -38,48 +38,23 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a file (python tools/X.py): the clone is where `tools` is found
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tools.layout import LayoutError, executable, galaxy_field, isolated_env, lay_out
+
 REPO = Path(__file__).resolve().parent.parent
 CHANGELOG = "CHANGELOG.rst"
 # What antsibull-changelog reads: the collection's identity, the changelog, and what ansible-doc documents.
 COPIED = ("galaxy.yml", "changelogs", "meta", "plugins", "roles")
-# antsibull-changelog writes this plugin cache next to the changelog; never reuse one (it is keyed on the
-# version only, so it would hide plugins added since it was written).
-NOT_COPIED = shutil.ignore_patterns(".plugin-cache.yaml", "__pycache__", "*.pyc")
 PLACEHOLDER_DATE = "1970-01-01"  # see the docstring: never rendered, and the same every day
-# ansible-core's default collections paths, after the temporary layout (dependencies installed there).
-DEFAULT_COLLECTIONS_PATHS = ("~/.ansible/collections", "/usr/share/ansible/collections")
-
-
-class ChangelogError(Exception):
-    """A step failed; the message says which and why."""
-
-
-def executable(name: str) -> str:
-    """``name`` beside this interpreter (the virtualenv's bin/), else on PATH."""
-    beside = Path(sys.executable).parent / name
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    found = shutil.which(name)
-    if not found:
-        raise ChangelogError(
-            f"{name} not found beside {sys.executable} nor on PATH (pip install -r requirements-dev.txt)"
-        )
-    return found
-
-
-def galaxy_field(root: Path, field: str) -> str:
-    match = re.search(rf"^{field}:\s*['\"]?([^'\"\s#]+)", (root / "galaxy.yml").read_text(), re.MULTILINE)
-    if not match:
-        raise ChangelogError(f"{root / 'galaxy.yml'}: no {field}")
-    return match.group(1)
+ChangelogError = LayoutError  # a step failed; the message says which and why
 
 
 def is_released(root: Path, version: str) -> bool:
@@ -99,16 +74,9 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, verbos
     return output
 
 
-def lay_out(root: Path, scratch: Path) -> Path:
-    """The files antsibull-changelog needs, copied to scratch/ansible_collections/<namespace>/<name>."""
-    collection = scratch / "ansible_collections" / galaxy_field(root, "namespace") / galaxy_field(root, "name")
-    collection.mkdir(parents=True)
-    for name in COPIED:
-        source = root / name
-        if source.is_dir():
-            shutil.copytree(source, collection / name, ignore=NOT_COPIED, symlinks=False)
-        elif source.is_file():
-            shutil.copy2(source, collection / name)
+def lay_out_for_release(root: Path, scratch: Path) -> Path:
+    """The files antsibull-changelog needs (COPIED), laid out in ``scratch`` as tools.layout does."""
+    collection = lay_out(scratch, root=root, only=COPIED)
     config = collection / "changelogs" / "config.yaml"
     # The copy is not in a Git work tree; "auto" would look for one (and, should the temporary directory
     # be inside another repository, copy that repository's files for ansible-doc instead of these).
@@ -118,34 +86,17 @@ def lay_out(root: Path, scratch: Path) -> Path:
     return collection
 
 
-def isolated_env(scratch: Path) -> dict[str, str]:
-    """The caller's environment without its ANSIBLE_* settings; ansible-doc sees the copy first."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_")}
-    empty_config = scratch / "ansible.cfg"
-    empty_config.write_text("")
-    env.update(
-        ANSIBLE_CONFIG=str(empty_config),
-        ANSIBLE_COLLECTIONS_PATH=os.pathsep.join((str(scratch), *DEFAULT_COLLECTIONS_PATHS)),
-        ANSIBLE_LOCAL_TEMP=str(scratch / "ansible-tmp"),
-        ANSIBLE_NOCOLOR="1",
-        PATH=os.pathsep.join((str(Path(executable("ansible-doc")).parent), env.get("PATH", ""))),
-    )
-    return env
-
-
 def render(root: Path, verbose: bool = False) -> str:
     """The text of CHANGELOG.rst as the fragments and releases of ``root`` render it (``root`` unchanged)."""
     antsibull = executable("antsibull-changelog")
     version = galaxy_field(root, "version")
     with tempfile.TemporaryDirectory(prefix="trading-changelog-") as tmp:
         scratch = Path(tmp).resolve()
-        if scratch.is_relative_to(root.resolve()):
-            raise ChangelogError(f"the temporary directory {scratch} is inside {root}: set TMPDIR elsewhere")
         if is_released(root, version):
             output = scratch / CHANGELOG
             run([antsibull, "generate", "--output", str(output)], cwd=root, verbose=verbose)
             return output.read_text()
-        collection = lay_out(root, scratch)
+        collection = lay_out_for_release(root, scratch)
         env = isolated_env(scratch)
         ansible_doc = ["--ansible-doc-bin", executable("ansible-doc")]
         run(
@@ -211,18 +162,18 @@ def check(root: Path, verbose: bool = False) -> int:
     shown = "".join(lines[:80]) + (f"... ({len(lines) - 80} more diff lines)\n" if len(lines) > 80 else "")
     state = "differs from what changelogs/ renders" if target.is_file() else "is missing"
     shown = shown if target.is_file() else ""  # the whole file as a diff would say nothing more
-    print(f"{target} {state}: run `python tools/changelog.py` and commit it.\n{shown}", file=sys.stderr)
+    print(f"{target} {state}: run `python -m tools.changelog` and commit it.\n{shown}", file=sys.stderr)
     return 1
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="tools/changelog.py",
+        prog="python -m tools.changelog",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=(
             "examples:\n"
-            "  python tools/changelog.py            write CHANGELOG.rst\n"
-            "  python tools/changelog.py --check    changes nothing (for make lint and CI)\n\n"
+            "  python -m tools.changelog            write CHANGELOG.rst\n"
+            "  python -m tools.changelog --check    changes nothing (for make lint and CI)\n\n"
             "exit status: 0 done or up to date; 1 lint errors or CHANGELOG.rst out of date (--check);\n"
             "2 a step failed (antsibull-changelog, ansible-doc). The release date given to antsibull is the\n"
             f"fixed placeholder {PLACEHOLDER_DATE}: it is not rendered, and the result is the same every day."
@@ -256,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return check(root, args.verbose) if args.check else write(root, args.verbose)
     except ChangelogError as exc:
-        print(f"tools/changelog.py: {exc}", file=sys.stderr)
+        print(f"tools.changelog: {exc}", file=sys.stderr)
         return 2
 
 

@@ -4,9 +4,9 @@ antsibull-docs reads the collection through ansible-doc, and copies the collecti
 dependencies to a scratch directory of its own first. For a copy it asks git when the source is
 inside a git work tree; the dependencies installed in .venv (inside this clone, ignored by git)
 would then copy as empty directories and every module's amazon.aws doc fragments would be
-unknown. So this script lays out the collection and its dependencies outside the clone, as
-tools/sanity.py does, stops git's search for a repository at the clone
-(GIT_CEILING_DIRECTORIES), and runs there:
+unknown. So this script lays out the collection and its dependencies outside the clone, in
+tools.layout's isolated environment (an empty ansible.cfg; git's search for a repository
+stopped at the clone by GIT_CEILING_DIRECTORIES), and runs there:
 
 1. `antsibull-docs lint-collection-docs --plugin-docs`: the modules', plugins' and roles'
    documentation against the docsite's schema and markup rules, docs/docsite/links.yml, rstcheck;
@@ -24,15 +24,14 @@ Any message of step 1 or warning of step 2 or 3 fails the build (exit status 1) 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from tools.changelog import executable as _tool
-from tools.sanity import lay_out
+from tools.layout import executable as _tool
+from tools.layout import isolated_env, lay_out
 
 REPO = Path(__file__).resolve().parent.parent
 COLLECTION = "ninetynine.trading_infra"
@@ -49,16 +48,7 @@ def build(dest: Path, lint_only: bool) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="trading-docs-") as scratch:
         root = Path(scratch)
         collection = lay_out(root)
-        config = root / "ansible.cfg"
-        config.write_text("[defaults]\n")  # not the clone's, whose ./collections links back into the clone
-        env = {
-            **os.environ,
-            "ANSIBLE_COLLECTIONS_PATH": str(root),
-            "ANSIBLE_CONFIG": str(config),
-            # git must not see the dependencies in .venv as (ignored) files of this clone.
-            "GIT_CEILING_DIRECTORIES": str(REPO),
-            "HOME": str(root),
-        }
+        env = isolated_env(root, tools=("ansible-doc", "antsibull-docs"))
         rc, output = _run(
             [_tool("antsibull-docs"), "lint-collection-docs", "--plugin-docs", str(collection)], root, env
         )

@@ -10,29 +10,30 @@ it, and for each sanity test a virtual environment it fills with pip. Two things
   longer reads the machine's configuration (/etc/pip.conf names the certificate bundle).
 
 So this script lays out <tmp>/ansible_collections/ninetynine/trading_infra from the files git
-tracks (and the new ones it does not ignore), links amazon.aws, community.aws, kubernetes.core
-and ansible.posix from the interpreter's installed `ansible` package beside it, and runs
-ansible-test with HOME=<tmp>/home, where it puts the stand-in bootstrap: ensurepip, then pip
-without PIP_CONFIG_FILE. The layout is outside the clone (inside it, ansible-test would ask the
-clone's git, which ignores it, and find no file); it is removed at the end.
+tracks (and the new ones it does not ignore), with amazon.aws, community.aws, kubernetes.core
+and ansible.posix linked beside it from the interpreter's installed `ansible` package
+(tools.layout), and runs ansible-test in tools.layout's isolated environment, whose
+HOME=<tmp>/home holds the stand-in bootstrap: ensurepip, then pip without PIP_CONFIG_FILE. The
+layout is outside the clone (inside it, ansible-test would ask the clone's git, which ignores it,
+and find no file); it is removed at the end.
 
-    python tools/sanity.py            # every test but pylint, on this interpreter's Python
-    python tools/sanity.py --test pep8
+    python -m tools.sanity            # every test but pylint, on this interpreter's Python
+    python -m tools.sanity --test pep8
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DEPENDENCIES = ("amazon.aws", "community.aws", "kubernetes.core", "ansible.posix")
+if __package__ in (None, ""):  # run as a file (python tools/X.py): the clone is where `tools` is found
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-STAND_IN = '''"""Stand-in for get-pip.py (tools/sanity.py): ensurepip, then pip installs what ansible-test asks."""
+from tools.layout import isolated_env, lay_out
+
+STAND_IN = '''"""Stand-in for get-pip.py (tools.sanity): ensurepip, then pip installs what ansible-test asks."""
 import ensurepip
 import os
 import subprocess
@@ -55,42 +56,6 @@ def bootstrap_pip_version() -> str:
     return python_requirements.get_venv_packages(AnyPython())["pip"]
 
 
-def installed_collections_root() -> Path:
-    for entry in sys.path:
-        if (Path(entry) / "ansible_collections" / "amazon" / "aws").is_dir():
-            return Path(entry) / "ansible_collections"
-    raise SystemExit("amazon.aws is not installed for this interpreter (the ansible package)")
-
-
-def lay_out(root: Path) -> Path:
-    collection = root / "ansible_collections" / "ninetynine" / "trading_infra"
-    collection.mkdir(parents=True)
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],  # noqa: S607 - git of the clone
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-    ).stdout.split(b"\0")
-    for raw in listed:
-        if not raw:
-            continue
-        source = REPO / raw.decode()
-        if source.is_symlink() or not source.is_file():
-            continue  # collections/ links back to the clone; deleted files are still listed
-        target = collection / raw.decode()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target)
-    installed = installed_collections_root()
-    for fqcn in DEPENDENCIES:
-        namespace, name = fqcn.split(".")
-        link = root / "ansible_collections" / namespace / name
-        link.parent.mkdir(parents=True, exist_ok=True)
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(installed / namespace / name)
-    return collection
-
-
 def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="trading-sanity-") as scratch:
         return run(Path(scratch), argv)
@@ -98,7 +63,8 @@ def main(argv: list[str]) -> int:
 
 def run(root: Path, argv: list[str]) -> int:
     collection = lay_out(root)
-    home = root / "home"
+    env = isolated_env(root, tools=("ansible-test",))
+    home = Path(env["HOME"])
     cache = home / ".ansible" / "test" / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     (cache / f"get_pip_{bootstrap_pip_version().replace('.', '_')}.py").write_text(STAND_IN)
@@ -106,7 +72,7 @@ def run(root: Path, argv: list[str]) -> int:
     args = argv or ["--skip-test", "pylint"]
     command = [str(Path(sys.executable).parent / "ansible-test"), "sanity", "--local", "--python", python, *args]
     print("+", " ".join(command), f"(in {collection}, HOME={home})", flush=True)
-    return subprocess.run(command, cwd=collection, env={**os.environ, "HOME": str(home)}, check=False).returncode  # noqa: S603
+    return subprocess.run(command, cwd=collection, env=env, check=False).returncode  # noqa: S603
 
 
 if __name__ == "__main__":

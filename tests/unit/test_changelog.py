@@ -23,7 +23,6 @@ import yaml
 from tests.helpers import REPO
 
 BIN = Path(sys.executable).parent
-TOOL = REPO / "tools" / "changelog.py"
 CHANGELOGS = REPO / "changelogs"
 CONFIG = yaml.safe_load((CHANGELOGS / "config.yaml").read_text())
 GALAXY = yaml.safe_load((REPO / "galaxy.yml").read_text())
@@ -36,7 +35,12 @@ COPIED = ("galaxy.yml", "changelogs", "meta", "plugins", "roles", "CHANGELOG.rst
 
 def tool(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(TOOL), *args], cwd=REPO, capture_output=True, text=True, check=False, timeout=300
+        [sys.executable, "-m", "tools.changelog", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
 
 
