@@ -149,14 +149,18 @@ def isolated_env(scratch: Path, tools: Iterable[str] = ("ansible-doc",)) -> dict
     home = scratch / "home"
     home.mkdir(exist_ok=True)
     bins = dict.fromkeys(str(Path(executable(name)).parent) for name in tools)
+    # git asked about a linked dependency stops below the directory that holds them, wherever that is
+    # (a virtualenv inside this clone, or one inside another work tree).
+    try:
+        ceilings = [str(REPO), str(scratch.parent), str(installed_collections_root().resolve())]
+    except LayoutError:
+        ceilings = [str(REPO), str(scratch.parent)]
     env.update(
         ANSIBLE_CONFIG=str(empty_config),
         ANSIBLE_COLLECTIONS_PATH=os.pathsep.join((str(scratch), *DEFAULT_COLLECTIONS_PATHS)),
         ANSIBLE_LOCAL_TEMP=str(scratch / "ansible-tmp"),
         ANSIBLE_NOCOLOR="1",
-        GIT_CEILING_DIRECTORIES=os.pathsep.join(
-            filter(None, (str(REPO), str(scratch.parent), env.get("GIT_CEILING_DIRECTORIES")))
-        ),
+        GIT_CEILING_DIRECTORIES=os.pathsep.join(filter(None, (*ceilings, env.get("GIT_CEILING_DIRECTORIES")))),
         HOME=str(home),
         PATH=os.pathsep.join((*bins, env.get("PATH", ""))),
     )
