@@ -236,10 +236,16 @@ def alb_validation_errors(v):
             )
 
     if v.get("alb_waf_enabled"):
-        groups = v.get("alb_waf_managed_rule_groups") or []
-        unknown = [g for g in groups if g not in MANAGED_RULE_GROUPS]
-        if not isinstance(groups, list) or unknown:
-            err("alb_waf_managed_rule_groups", f"{unknown or groups!r} are not AWS managed rule groups this role knows")
+        groups = v.get("alb_waf_managed_rule_groups")
+        if groups is not None and not isinstance(groups, list):
+            err(
+                "alb_waf_managed_rule_groups",
+                f"{groups!r} must be a list of AWS managed rule group names ({', '.join(MANAGED_RULE_GROUPS)})",
+            )
+        else:
+            unknown = [g for g in groups or [] if g not in MANAGED_RULE_GROUPS]
+            if unknown:
+                err("alb_waf_managed_rule_groups", f"{unknown!r} are not AWS managed rule groups this role knows")
         rate = _int(v.get("alb_waf_rate_limit"))
         if rate is None or not 100 <= rate <= 2_000_000_000:
             err(

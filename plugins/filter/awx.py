@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 
 from ansible_collections.ninetynine.trading_infra.plugins.filter.tags import value_kind
-from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tier import PRODUCTION_LIKE
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tier import is_production
 
 # The job kinds an environment gets, what each runs and how.
 PLAYBOOKS = {
@@ -41,11 +41,20 @@ CONFIRM_VARIABLE = "confirm_teardown"  # what playbooks/teardown.yml checks agai
 ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
 RRULE = re.compile(r"^DTSTART(;TZID=[A-Za-z_/+-]+)?:\d{8}T\d{6}Z? RRULE:FREQ=(MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY)")
 PULL = ("always", "missing", "never")
+# Where an environment's inventory says its trading_tier (tests/unit/test_contract.py holds them to it).
+TIER_FILE = "group_vars/all/main.yml"
 MAX_TIMEOUT = 6 * 3600  # an EKS upgrade of two minors with its node groups fits in well under this
 
 
 def _name(settings, env, kind):
     return f"{settings['prefix']}-{env}-{kind}"
+
+
+def _why_production(env, tier):
+    if tier == "non-production":
+        return "named like production, whatever its trading_tier says"
+    said = f"says trading_tier: {tier}" if tier else "does not say trading_tier: non-production"
+    return f"its inventory, inventories/{env}/{TIER_FILE}, {said}"
 
 
 def awx_settings_errors(settings):
@@ -114,6 +123,11 @@ def awx_settings_errors(settings):
         if isinstance(verbosity, bool) or verbosity not in range(0, 5):
             errors.append(f"{var}.verbosity: {verbosity!r} must be 0 to 4")
 
+    # Each environment's trading_tier as its inventory says it (the playbook reads them): production is
+    # decided by the tier, as for every role, not by the environment's name alone.
+    tiers = settings.get("tiers")
+    if not isinstance(tiers, Mapping):
+        tiers = {}
     envs = settings.get("environments")
     if not isinstance(envs, Mapping) or not envs:
         errors.append(f"trading_awx_environments: must be a non-empty mapping, not {value_kind(envs)}")
@@ -138,8 +152,12 @@ def awx_settings_errors(settings):
         approval = spec.get("approval", False)
         if not isinstance(approval, bool):
             errors.append(f"{var}.approval: must be true or false, not {approval!r}")
-        if PRODUCTION_LIKE.search(env) and approval is not True:
-            errors.append(f"{var}.approval: {env} deploys from the release workflow only after an approval")
+        tier = tiers.get(env)
+        if approval is not True and is_production({"trading_env": env, "trading_tier": tier}):
+            errors.append(
+                f"{var}.approval: {env} is production ({_why_production(env, tier)}), "
+                "so it deploys from the release workflow only after an approval"
+            )
         timeout = spec.get("approval_timeout", 86400)
         if isinstance(timeout, bool) or not isinstance(timeout, int) or not 0 < timeout <= 7 * 86400:
             errors.append(f"{var}.approval_timeout: {timeout!r} must be seconds, more than 0, at most a week")
@@ -244,10 +262,37 @@ def awx_job_templates(settings):
     return templates
 
 
+# An iCalendar frequency -> the word a schedule's name says and the unit its description counts.
+FREQUENCIES = {
+    "MINUTELY": ("minutely", "minute"),
+    "HOURLY": ("hourly", "hour"),
+    "DAILY": ("daily", "day"),
+    "WEEKLY": ("weekly", "week"),
+    "MONTHLY": ("monthly", "month"),
+}
+
+
+def _drift_name_and_description(settings, env, rrule):
+    """The drift schedule's name from its rule's frequency (daily: <prefix>-<env>-drift-daily), and its description."""
+    word, unit = FREQUENCIES[re.search(r"\bFREQ=([A-Z]+)", rrule).group(1)]
+    interval = re.search(r"\bINTERVAL=(\d+)", rrule)
+    interval = int(interval.group(1)) if interval else 1
+    how_often = (
+        f"{word.capitalize()} drift check of {env}"
+        if interval == 1
+        else f"Drift check of {env} every {interval} {unit}s"
+    )
+    return f"{settings['prefix']}-{env}-drift-{word}", f"{how_often}; a failed job means the environment drifted"
+
+
 def awx_schedules(settings):
-    """awx.awx.schedule parameters: each environment's daily drift check and, where asked, the
-    scheduled release that rotates the secrets due (the Redis AUTH token once older than
-    data_tier_redis_auth_token_rotation_days), behind the environment's approval like any release."""
+    """awx.awx.schedule parameters: each environment's drift check, named after its rule's frequency
+    (<prefix>-<env>-drift-daily for a daily rule), and, where asked, the scheduled release that rotates
+    the secrets due (the Redis AUTH token once older than data_tier_redis_auth_token_rotation_days),
+    behind the environment's approval like any release.
+
+    A drift schedule named after another frequency is removed, so that changing the rule's frequency
+    renames the schedule rather than leaving the old one running beside the new one."""
     rotations = [
         {
             "name": f"{settings['prefix']}-{env}-secret-rotation",
@@ -264,19 +309,33 @@ def awx_schedules(settings):
         for env, spec in sorted(settings["environments"].items())
         if spec.get("rotation_schedule")
     ]
-    return rotations + [
-        {
-            "name": f"{settings['prefix']}-{env}-drift-daily",
-            "description": f"Daily drift check of {env}; a failed job means the environment drifted",
-            "organization": settings["organization"],
-            "unified_job_template": _name(settings, env, "drift"),
-            "rrule": spec["drift_schedule"],
-            "enabled": True,
-            "state": "present",
-        }
-        for env, spec in sorted(settings["environments"].items())
-        if spec.get("drift_schedule")
-    ]
+    drift, stale = [], []
+    for env, spec in sorted(settings["environments"].items()):
+        if not spec.get("drift_schedule"):
+            continue
+        name, description = _drift_name_and_description(settings, env, spec["drift_schedule"])
+        drift.append(
+            {
+                "name": name,
+                "description": description,
+                "organization": settings["organization"],
+                "unified_job_template": _name(settings, env, "drift"),
+                "rrule": spec["drift_schedule"],
+                "enabled": True,
+                "state": "present",
+            }
+        )
+        stale += [
+            {
+                "name": other,
+                "organization": settings["organization"],
+                "unified_job_template": _name(settings, env, "drift"),
+                "state": "absent",
+            }
+            for other in (f"{settings['prefix']}-{env}-drift-{word}" for word, _unit in FREQUENCIES.values())
+            if other != name
+        ]
+    return rotations + drift + stale
 
 
 def awx_workflows(settings):
@@ -299,7 +358,10 @@ def awx_workflows(settings):
                     "identifier": "approve",
                     "unified_job_template": {
                         "name": f"Approve the {env} deploy",
-                        "description": "Read the plan job's diff, then approve or deny the deploy.",
+                        "description": (
+                            "Read the plan job's summary (the end of its output, and its artifact trading_plan: "
+                            "what the deploy will create, change and delete, by component), then approve or deny."
+                        ),
                         "type": "workflow_approval",
                         "timeout": spec.get("approval_timeout", 86400),
                     },

@@ -7,6 +7,8 @@ Pure Python, on the controller."""
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 
 from ansible_collections.ninetynine.trading_infra.plugins.filter.network import LOG_RETENTION_DAYS
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.regions import unknown_region
@@ -105,6 +107,30 @@ def _alarm(prefix, kind, key, description, threshold, comparison, **metric):
     return alarm
 
 
+def _tail(resource_id, redundant):
+    """What tells a resource's alarm apart: its id less the part the name says already, and the whole id."""
+    short = resource_id[len(redundant) :] if resource_id.startswith(redundant) else ""
+    return (short or resource_id, resource_id)
+
+
+def _disambiguate(alarms, tails):
+    """Give the alarms that would share a name their resource's tail, and only those.
+
+    A name no other alarm has is kept as it is, so the alarms of a converged environment keep their
+    names; a tail comes from the resource's id, never from an order, so every run gives the same names.
+    """
+    count = Counter(alarm["name"] for alarm in alarms)
+    shared = [index for index in tails if count[alarms[index]["name"]] > 1]
+    for index in shared:
+        alarms[index]["name"] += f"-{tails[index][0]}"
+    # A short tail that gives a name taken already (node groups general and general-<id>): the whole id.
+    count = Counter(alarm["name"] for alarm in alarms)
+    for index in shared:
+        short, whole = tails[index]
+        if count[alarms[index]["name"]] > 1:
+            alarms[index]["name"] = alarms[index]["name"][: -len(short)] + whole
+
+
 def compliance_alarms(resources, thresholds, prefix, period=60, evaluation_periods=5, datapoints=3):
     """The metric alarms wanted for the components found in the environment.
 
@@ -115,6 +141,9 @@ def compliance_alarms(resources, thresholds, prefix, period=60, evaluation_perio
     r = resources or {}
     timing = {"period": period, "evaluation_periods": evaluation_periods, "datapoints_to_alarm": datapoints}
     alarms = []
+    # Alarm index -> what tells it apart from another alarm of the same name (the kinds whose key
+    # may be shared: a node group's Auto Scaling groups, a zone's NAT gateways).
+    tails = {}
 
     def simple(namespace, metric_name, dimensions, statistic):
         stat = {"extended_statistic": statistic} if statistic.startswith("p") else {"statistic": statistic}
@@ -230,12 +259,15 @@ def compliance_alarms(resources, thresholds, prefix, period=60, evaluation_perio
             for asg in node_group.get("autoscaling_groups", []):
                 key = node_group["name"]
                 cpu = t["node_cpu_percent"]
+                # An EKS managed node group's Auto Scaling group is eks-<node group>-<id>: the id tells two apart.
+                tails[len(alarms)] = _tail(asg, f"eks-{key}-")
+                which = f" ({asg})" if len(node_group["autoscaling_groups"]) > 1 else ""
                 alarms.append(
                     _alarm(
                         prefix,
                         "eks-node-cpu",
                         key,
-                        f"EKS {cluster['name']} node group {node_group['name']}: node CPU above {cpu}%",
+                        f"EKS {cluster['name']} node group {node_group['name']}{which}: node CPU above {cpu}%",
                         cpu,
                         "GreaterThanThreshold",
                         **simple(
@@ -248,6 +280,7 @@ def compliance_alarms(resources, thresholds, prefix, period=60, evaluation_perio
                 )
     for nat in r.get("nat_gateways", []):
         drops = t["nat_packet_drops"]
+        tails[len(alarms)] = _tail(nat["id"], "nat-")
         alarms.append(
             _alarm(
                 prefix,
@@ -259,6 +292,7 @@ def compliance_alarms(resources, thresholds, prefix, period=60, evaluation_perio
                 **simple("AWS/NATGateway", "PacketsDropCount", [{"Name": "NatGatewayId", "Value": nat["id"]}], "Sum"),
             )
         )
+    _disambiguate(alarms, tails)
     return alarms
 
 
@@ -345,6 +379,16 @@ def compliance_config_rules(catalogue, prefix, excluded=None, parameters=None):
     return rules
 
 
+def _parameter_text(value):
+    """A Config rule parameter as Config takes it, a string: YAML may have given a number, a boolean or a
+    list (a managed rule takes a list comma-separated, as approved-amis-by-id's amiIds)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return ",".join(_parameter_text(item) for item in value)
+    return str(value)
+
+
 def compliance_conformance_pack_template(rules):
     """A conformance pack (CloudFormation) template holding the Config rules given, in the shape
     compliance_config_rules returns."""
@@ -357,10 +401,7 @@ def compliance_conformance_pack_template(rules):
             "Source": {"Owner": "AWS", "SourceIdentifier": rule["source_identifier"]},
         }
         if rule.get("input_parameters"):
-            # Config takes every parameter value as a string; YAML may have given numbers or booleans.
-            properties["InputParameters"] = {
-                k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in rule["input_parameters"].items()
-            }
+            properties["InputParameters"] = {k: _parameter_text(v) for k, v in rule["input_parameters"].items()}
         if rule.get("resource_types"):
             properties["Scope"] = {"ComplianceResourceTypes": list(rule["resource_types"])}
         if rule.get("maximum_execution_frequency"):
@@ -559,7 +600,10 @@ def compliance_validation_errors(v):
             or not percents
             or any(_number(p) is None or not 0 < p <= 1000 for p in percents)
         ):
-            err("compliance_budget_alert_percents", f"{percents!r} must be a list of percentages from 1 to 1000")
+            err(
+                "compliance_budget_alert_percents",
+                f"{percents!r} must be a list of percentages, each more than 0 and at most 1000",
+            )
 
     # The account's IAM password policy (iam_account_password_policy): IAM's ranges, and in prod the
     # CIS AWS Foundations values (1.8: 14 characters or more; 1.9: the last 24 passwords).

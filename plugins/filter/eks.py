@@ -8,6 +8,7 @@ import ipaddress
 import re
 
 from ansible_collections.ninetynine.trading_infra.plugins.filter.network import LOG_RETENTION_DAYS
+from ansible_collections.ninetynine.trading_infra.plugins.filter.tags import tag_validation_errors
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tier import is_production
 
 CLUSTER_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
@@ -19,7 +20,6 @@ DNS_LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 LABEL_KEY_RE = re.compile(r"^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$")
 # Kubernetes' syntax; EKS's model also wants a label value of at least one character (a taint's may be empty).
 LABEL_VALUE_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$")
-TAG_RE = re.compile(r"^[\w .:/=+@-]*$")
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
 # Graviton (arm64) families: a g after the generation (m7g, c7gn, r6gd, t4g, x2gd, im4gn, g5g), and a1.
@@ -126,23 +126,8 @@ def eks_validation_errors(v, supported_versions=()):
     _baseline(v, err)
     _service_accounts(v.get("eks_service_accounts"), err)
 
-    tags = v.get("eks_extra_tags")
-    if not isinstance(tags, dict):
-        err("eks_extra_tags", f"{tags!r} must be a mapping of tag keys to values")
-    else:
-        for key, value in tags.items():
-            if (
-                not isinstance(key, str)
-                or not 1 <= len(key) <= 128
-                or key.lower().startswith("aws:")
-                or not TAG_RE.match(key)
-            ):
-                err(
-                    "eks_extra_tags",
-                    f"tag key {key!r} is not allowed (1-128 letters, digits, spaces and _ . : / = + - @; not aws:)",
-                )
-            if not isinstance(value, str) or len(value) > 256 or not TAG_RE.match(value):
-                err("eks_extra_tags", f"tag {key!r}: value {value!r} must be a string of at most 256 such characters")
+    # The same rules as every other role's extra tags (a number is a tag value too: AWS gets its text).
+    errors.extend(tag_validation_errors({"trading_env": env, "tags": {"eks_extra_tags": v.get("eks_extra_tags")}}))
     return errors
 
 

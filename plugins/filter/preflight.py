@@ -19,9 +19,9 @@ it, after other resources exist. Each rule here is AWS's documented one, named w
 * WAFv2 web ACL names - CreateWebACL's Name: 1 to 128 of ``[\\w-]``.
 * DynamoDB table names - CreateTable's TableName: 3 to 255 of ``[a-zA-Z0-9_.-]``.
 * Secrets Manager secret names - CreateSecret's Name: at most 512 of letters, digits and /_+=.@-.
-* SSM parameter names (hierarchies) - "Requirements and constraints for parameter names": a path
-  of ``[a-zA-Z0-9_.-]`` levels, at most 15 levels and 1011 characters, not under /aws or /ssm
-  (any case).
+* SSM parameter names (hierarchies) - "Requirements and constraints for parameter names" and
+  PutParameter's Name: a path of ``[a-zA-Z0-9_.-]`` levels, at most 15 levels and 1011 characters
+  counted with the ARN before the name, not under /aws or /ssm (any case).
 * Tags after merging - "Tagging best practices" / each service's TagResource: 50 tags per resource
   including the ones a role adds itself, and keys that differ only in case are one key for the
   services that compare them case-insensitively (IAM, and the tag editor's views).
@@ -55,6 +55,14 @@ RULES = {
     "secret": (re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$"), "at most 512 letters, digits and / _ + = . @ - (Secrets)"),
 }
 SSM_LEVEL_RE = re.compile(r"^[a-zA-Z0-9_.-]+$")
+# PutParameter: a name takes at most 1011 characters, counted with the ARN before it
+# (arn:aws:ssm:us-east-2:111122223333:parameter is 45 of them), and 15 levels. The platform's
+# outputs go up to 3 levels below the path (data_tier/aurora/port); a path of at most 900 characters
+# leaves 111 for the ARN (57 at most: arn:aws-us-gov:ssm:<region>:<account>:parameter) and the names below.
+SSM_NAME_MAX = 1011
+SSM_PATH_MAX = 900
+SSM_LEVELS_MAX = 15
+SSM_LEVELS_BELOW = 3
 MAX_TAGS = 50
 
 
@@ -87,12 +95,18 @@ def ssm_path_problem(path: str) -> str | None:
     levels = path.split("/")[1:]
     if any(not SSM_LEVEL_RE.match(level) for level in levels):
         return "must be / separated levels of letters, digits and _ . - (SSM)"
-    if len(levels) > 14:  # the parameters themselves are one level below
-        return f"has {len(levels)} levels; SSM takes 15 with the parameter's own"
+    if len(levels) > SSM_LEVELS_MAX - SSM_LEVELS_BELOW:
+        return (
+            f"has {len(levels)} levels; SSM takes {SSM_LEVELS_MAX} in a name and the outputs go up to "
+            f"{SSM_LEVELS_BELOW} below the path, so at most {SSM_LEVELS_MAX - SSM_LEVELS_BELOW}"
+        )
     if levels[0].lower().startswith(("aws", "ssm")):
         return "starts with aws or ssm, which SSM reserves (any case)"
-    if len(path) > 900:
-        return f"is {len(path)} characters; SSM names (path and parameter) take at most 1011"
+    if len(path) > SSM_PATH_MAX:
+        return (
+            f"is {len(path)} characters; a path takes at most {SSM_PATH_MAX}, so that the names below it stay "
+            f"within the {SSM_NAME_MAX} SSM counts for a name with its ARN"
+        )
     return None
 
 

@@ -141,3 +141,19 @@ def test_each_bad_input_names_the_variable_and_environment(overrides, variable, 
     errors = alb_validation_errors(good(**overrides))
     env = overrides.get("trading_env", "dev")
     assert any(e.startswith(f"{variable} in environment {env!r}") and text in e for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [5, "AWSManagedRulesCommonRuleSet", {"AWSManagedRulesCommonRuleSet": True}, 1.5],
+    ids=["int", "string", "mapping", "float"],
+)
+def test_waf_rule_groups_that_are_not_a_list_are_named_not_crashed_on(groups):
+    errors = alb_validation_errors(good(alb_waf_enabled=True, alb_waf_managed_rule_groups=groups))
+    assert errors == [
+        f"alb_waf_managed_rule_groups in environment 'dev': {groups!r} must be a list of AWS managed rule group names "
+        "(AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesAmazonIpReputationList, "
+        "AWSManagedRulesAnonymousIpList, AWSManagedRulesSQLiRuleSet, AWSManagedRulesLinuxRuleSet, "
+        "AWSManagedRulesUnixRuleSet, AWSManagedRulesAdminProtectionRuleSet, AWSManagedRulesBotControlRuleSet)"
+    ]
+    assert alb_validation_errors(good(alb_waf_enabled=True, alb_waf_managed_rule_groups=None)) == []

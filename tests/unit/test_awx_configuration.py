@@ -27,6 +27,15 @@ AWX_VARS = REPO / "inventories" / "awx" / "group_vars" / "all" / "awx.yml"
 ENVIRONMENTS = ("dev", "staging", "prod")
 
 
+def inventory_tiers(envs):
+    """What playbooks/awx_configure.yml reads: each environment's trading_tier from its inventory."""
+    tiers = {}
+    for env in envs:
+        main = REPO / "inventories" / env / "group_vars" / "all" / "main.yml"
+        tiers[env] = (yaml.safe_load(main.read_text()) or {}).get("trading_tier") if main.is_file() else None
+    return tiers
+
+
 def shipped_settings():
     v = yaml.safe_load(AWX_VARS.read_text())
     return {
@@ -36,6 +45,7 @@ def shipped_settings():
         "execution_environment": v["trading_awx_execution_environment"],
         "job_kinds": v["trading_awx_job_kinds"],
         "environments": v["trading_awx_environments"],
+        "tiers": inventory_tiers(v["trading_awx_environments"]),
     }
 
 
@@ -86,6 +96,33 @@ def test_bad_settings_are_named(change, message):
     change(settings)
     errors = awx.awx_settings_errors(settings)
     assert any(message in e for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    ("env", "tier", "refused"),
+    [
+        ("dev", "production", True),  # an inventory that marks dev production: the release waits for an approval
+        ("qa", None, True),  # an inventory that does not say its tier: production, like every role takes it
+        ("prod", "non-production", True),  # named like production: whatever its tier says
+        ("live-eu", None, True),
+        ("staging", "non-production", False),
+        ("product-demo", "non-production", False),  # "prod" inside a word does not make it production
+    ],
+)
+def test_a_production_environment_needs_an_approval_by_its_tier(env, tier, refused):
+    settings = copy.deepcopy(shipped_settings())
+    settings["environments"] = {env: {"aws_credential": f"trading-aws-{env}", "approval": False}}
+    settings["tiers"] = {env: tier}
+    errors = [e for e in awx.awx_settings_errors(settings) if e.startswith(f"trading_awx_environments.{env}.approval")]
+    assert bool(errors) is refused, errors
+    if refused:
+        assert f"{env} is production (" in errors[0] and "only after an approval" in errors[0]
+        settings["environments"][env]["approval"] = True
+        assert awx.awx_settings_errors(settings) == []
+
+
+def test_the_tiers_are_the_inventories_own():
+    assert shipped_settings()["tiers"] == {"dev": "non-production", "staging": "non-production", "prod": "production"}
 
 
 def test_every_job_template_references_what_exists():
@@ -178,6 +215,27 @@ def test_drift_is_scheduled_daily_for_every_environment():
         assert "RRULE:FREQ=DAILY" in s["rrule"] and s["enabled"] is True
 
 
+def test_a_drift_schedule_is_named_after_its_rules_frequency():
+    settings = copy.deepcopy(shipped_settings())
+    settings["environments"]["dev"]["drift_schedule"] = "DTSTART;TZID=UTC:20261201T050000 RRULE:FREQ=WEEKLY;INTERVAL=2"
+    settings["environments"]["staging"]["drift_schedule"] = "DTSTART:20261201T050000Z RRULE:FREQ=HOURLY"
+    schedules = {s["name"]: s for s in awx.awx_schedules(settings)}
+    present = {name for name, s in schedules.items() if s["state"] == "present" and "-drift-" in name}
+    assert present == {"trading-dev-drift-weekly", "trading-staging-drift-hourly", "trading-prod-drift-daily"}
+    assert schedules["trading-dev-drift-weekly"]["description"].startswith("Drift check of dev every 2 weeks;")
+    assert schedules["trading-staging-drift-hourly"]["description"].startswith("Hourly drift check of staging;")
+    # The default daily rule keeps the name and description a converged AWX has.
+    prod = schedules["trading-prod-drift-daily"]
+    assert prod["description"] == "Daily drift check of prod; a failed job means the environment drifted"
+    # The schedule under the name of another frequency goes: a changed rule does not leave the old one running.
+    for env, kept in (("dev", "weekly"), ("staging", "hourly"), ("prod", "daily")):
+        absent = {n for n, s in schedules.items() if s["state"] == "absent" and n.startswith(f"trading-{env}-drift-")}
+        assert absent == {f"trading-{env}-drift-{f}" for f in ("minutely", "hourly", "daily", "weekly", "monthly")} - {
+            f"trading-{env}-drift-{kept}"
+        }
+        assert all(schedules[n]["unified_job_template"] == f"trading-{env}-drift" for n in absent)
+
+
 def test_the_secrets_rotate_through_a_weekly_release_behind_its_approval():
     settings = shipped_settings()
     rotations = [s for s in awx.awx_schedules(settings) if s["name"].endswith("-secret-rotation")]
@@ -235,8 +293,13 @@ def test_the_awx_playbook_passes_its_syntax_check():
             "TRADING_AWX_PROD_AWS_SECRET_ACCESS_KEY",
         ),
         (["-i", "inventories/prod"], {"CONTROLLER_HOST": "https://127.0.0.1:1"}, "run with -i inventories/awx"),
+        (
+            ["-e", '{"trading_awx_environments": {"qa": {"aws_credential": "trading-aws-qa", "approval": false}}}'],
+            {"CONTROLLER_HOST": "https://127.0.0.1:1"},
+            "qa is production (its inventory, inventories/qa/group_vars/all/main.yml, does not say trading_tier",
+        ),
     ],
-    ids=["bad-timeout", "no-controller", "half-a-key", "another-inventory"],
+    ids=["bad-timeout", "no-controller", "half-a-key", "another-inventory", "untiered-without-approval"],
 )
 def test_the_awx_playbook_refuses_bad_settings_before_calling_awx(extra, env, message):
     # https://127.0.0.1:1 answers nothing: a call to AWX would fail with a connection error instead.
@@ -244,7 +307,7 @@ def test_the_awx_playbook_refuses_bad_settings_before_calling_awx(extra, env, me
     result = ansible_playbook("playbooks/awx_configure.yml", *inventory, *extra, env=env)
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert message in output, output[-3000:]
+    assert message in " ".join(output.split()), output[-3000:]
     assert "AKIAEXAMPLE" not in output
     assert "network error" not in output and "Could not establish" not in output
 

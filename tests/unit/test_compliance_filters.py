@@ -85,6 +85,53 @@ def test_5xx_alarm_is_a_rate_of_requests_not_a_count():
     }
 
 
+def test_alarms_of_a_node_group_with_two_auto_scaling_groups_and_a_zone_with_two_nat_gateways_do_not_collide():
+    resources = {
+        "eks_clusters": [
+            {
+                "name": "trading-dev",
+                "node_groups": [
+                    {"name": "general", "autoscaling_groups": ["eks-general-1a2b", "eks-general-3c4d"]},
+                    {"name": "batch", "autoscaling_groups": ["eks-batch-5e6f"]},
+                    # A name the short tail would give already: the whole Auto Scaling group's name then.
+                    {"name": "general-1a2b", "autoscaling_groups": ["eks-general-1a2b-7a8b"]},
+                ],
+            }
+        ],
+        "nat_gateways": [
+            {"id": "nat-0bbb", "availability_zone": "us-east-1a"},
+            {"id": "nat-0aaa", "availability_zone": "us-east-1a"},
+            {"id": "nat-0ccc", "availability_zone": "us-east-1b"},
+        ],
+    }
+    alarms = compliance_alarms(resources, THRESHOLDS, "trading-dev")
+    names = [a["name"] for a in alarms]
+    assert len(set(names)) == len(names) == 7, names
+    assert {a["name"]: a["dimensions"][0]["Value"] for a in alarms} == {
+        "trading-dev-eks-node-cpu-general-eks-general-1a2b": "eks-general-1a2b",
+        "trading-dev-eks-node-cpu-general-3c4d": "eks-general-3c4d",
+        # Alone of their names: as before, so a converged environment keeps its alarms.
+        "trading-dev-eks-node-cpu-batch": "eks-batch-5e6f",
+        "trading-dev-eks-node-cpu-general-1a2b": "eks-general-1a2b-7a8b",
+        "trading-dev-nat-packet-drops-us-east-1a-0bbb": "nat-0bbb",
+        "trading-dev-nat-packet-drops-us-east-1a-0aaa": "nat-0aaa",
+        "trading-dev-nat-packet-drops-us-east-1b": "nat-0ccc",
+    }
+    assert "(eks-general-3c4d)" in next(a for a in alarms if a["name"].endswith("general-3c4d"))["description"]
+    # The names depend on the resources, not on the order they were found in.
+    again = compliance_alarms(
+        {
+            "eks_clusters": [
+                dict(resources["eks_clusters"][0], node_groups=resources["eks_clusters"][0]["node_groups"][::-1])
+            ],
+            "nat_gateways": resources["nat_gateways"][::-1],
+        },
+        THRESHOLDS,
+        "trading-dev",
+    )
+    assert {a["name"]: a["dimensions"] for a in again} == {a["name"]: a["dimensions"] for a in alarms}
+
+
 def test_nothing_exists_nothing_alarmed():
     assert compliance_alarms({}, THRESHOLDS, "trading-dev") == []
     assert compliance_alarms({"nat_gateways": []}, THRESHOLDS, "trading-dev") == []
@@ -146,6 +193,38 @@ def test_conformance_pack_template_holds_every_rule_with_string_parameters():
     assert resources["TradingDevRootAccountMfaEnabled"]["Properties"]["MaximumExecutionFrequency"] == "TwentyFour_Hours"
 
 
+def test_conformance_pack_parameters_are_the_strings_config_takes():
+    rules = compliance_config_rules(
+        [{"name": "approved-amis", "identifier": "APPROVED_AMIS_BY_ID"}],
+        "trading-dev",
+        parameters={
+            "approved-amis": {
+                "amiIds": ["ami-0aaa", "ami-0bbb"],
+                "ports": [443, 8443],
+                "flags": [True, False],
+                "strict": False,
+                "maxAge": 90,
+                "ratio": 0.5,
+                "single": ["ami-0ccc"],
+                "text": "as it is",
+            }
+        },
+    )
+    params = compliance_conformance_pack_template(rules)["Resources"]["TradingDevApprovedAmis"]["Properties"][
+        "InputParameters"
+    ]
+    assert params == {
+        "amiIds": "ami-0aaa,ami-0bbb",
+        "ports": "443,8443",
+        "flags": "true,false",
+        "strict": "false",
+        "maxAge": "90",
+        "ratio": "0.5",
+        "single": "ami-0ccc",
+        "text": "as it is",
+    }
+
+
 def good(**overrides):
     v = {
         "trading_env": "dev",
@@ -198,6 +277,16 @@ PROD = {
     "compliance_log_retention_days": 365,
     "compliance_config_bucket_object_lock": {"mode": "COMPLIANCE", "days": 365},
 }
+
+
+def test_the_budget_percents_message_says_the_range_checked():
+    # 0.5 % is accepted, so the message cannot say "from 1".
+    assert compliance_validation_errors(good(compliance_budget_alert_percents=[0.5, 1000])) == []
+    for percents in ([0, 100], [80, 1001]):
+        assert compliance_validation_errors(good(compliance_budget_alert_percents=percents)) == [
+            f"compliance_budget_alert_percents in environment 'dev': {percents!r} must be a list of percentages, "
+            "each more than 0 and at most 1000"
+        ]
 
 
 def test_good_inputs_pass_in_dev_and_prod():

@@ -9,6 +9,7 @@ from ansible_collections.ninetynine.trading_infra.plugins.filter.eks import (
     eks_service_account_role,
     eks_validation_errors,
 )
+from ansible_collections.ninetynine.trading_infra.plugins.filter.tags import tag_validation_errors
 
 from tests.helpers import REPO
 
@@ -88,8 +89,9 @@ def test_good_inputs_pass():
             {"eks_service_accounts": [{"namespace": "Ledger", "name": "ledger"}]},
             "namespace 'Ledger' must be a DNS label",
         ),
-        ({"eks_extra_tags": {"aws:owner": "x"}}, "tag key 'aws:owner' is not allowed"),
-        ({"eks_extra_tags": {"Owner": "$(rm -rf /)"}}, "must be a string of at most 256 such characters"),
+        ({"eks_extra_tags": {"aws:owner": "x"}}, "tag key 'aws:owner' uses the aws: prefix, which AWS reserves"),
+        ({"eks_extra_tags": {"Owner": "$(rm -rf /)"}}, "tag 'Owner' value must be at most 256 letters, digits"),
+        ({"eks_extra_tags": ["Owner"]}, "eks_extra_tags in environment 'dev': must be a mapping of tag keys to values"),
         ({"eks_cluster_name": "trading;drop"}, "eks_cluster_name in environment 'dev'"),
         ({"eks_wait_timeout": 10}, "eks_wait_timeout"),
     ],
@@ -97,6 +99,19 @@ def test_good_inputs_pass():
 def test_bad_inputs_are_named(overrides, fragment):
     found = errors(**overrides)
     assert any(fragment in e for e in found), found
+
+
+def test_extra_tags_follow_the_rules_of_every_other_role():
+    for tags in (
+        {"CostCenter": 4711, "Ratio": 0.5, "Owner": "ledger"},  # numbers are tag values (AWS gets their text)
+        {"Owner": True},
+        {"Environment": "x"},
+        {"Owner": {"team": "ledger"}},
+        {"k" * 129: "v"},
+    ):
+        expected = tag_validation_errors({"trading_env": "dev", "tags": {"eks_extra_tags": tags}})
+        assert [e for e in errors(eks_extra_tags=tags) if e.startswith("eks_extra_tags")] == expected, tags
+    assert errors(eks_extra_tags={"CostCenter": 4711, "Ratio": 0.5}) == []
 
 
 def test_prod_invariants():

@@ -7,6 +7,7 @@ from ansible_collections.ninetynine.trading_infra.plugins.filter.data_tier impor
     windows_overlap,
 )
 from ansible_collections.ninetynine.trading_infra.plugins.filter.network import network_validation_errors
+from ansible_collections.ninetynine.trading_infra.plugins.filter.platform import platform_output_parameters
 from ansible_collections.ninetynine.trading_infra.plugins.filter.preflight import (
     account_preflight_checks,
     derived_name_errors,
@@ -128,6 +129,9 @@ def test_the_flow_log_key_is_a_key_arn_of_the_region(key, problem):
         ("ssm_path", "trading/dev", "must start with /"),
         ("ssm_path", "/trading/dev env", "must be / separated levels"),
         ("ssm_path", "/" + "/".join("l" * 15), "has 15 levels"),
+        # The outputs go up to 3 levels below the path (data_tier/aurora/port): 13 + 3 is more than SSM's 15.
+        ("ssm_path", "/" + "/".join("l" * 13), "has 13 levels; SSM takes 15 in a name"),
+        ("ssm_path", "/trading/" + "d" * 892, "is 901 characters; a path takes at most 900"),
         ("log_group", "/trading/dev/app logs", "is not 1 to 512"),
         ("sns_topic", "trading.dev", "is not 1 to 256"),
         ("event_rule", "r" * 65, "is not 1 to 64"),
@@ -137,6 +141,34 @@ def test_the_flow_log_key_is_a_key_arn_of_the_region(key, problem):
 def test_derived_names_keep_aws_rules(kind, value, problem):
     errors = derived_name_errors([{"var": "x_name", "kind": kind, "value": value}], "dev")
     assert len(errors) == 1 and errors[0].startswith("x_name in environment 'dev': gives the ") and problem in errors[0]
+
+
+def test_an_ssm_path_is_refused_where_the_names_below_it_would_be():
+    data_tier = {
+        "clients_security_group_id": "sg-1",
+        "aurora": {"writer_endpoint": "w", "reader_endpoint": "r", "port": 5432, "master_user_secret_arn": "arn:s"},
+        "redis": {"primary_endpoint": "p", "reader_endpoint": "r", "port": 6379, "auth_token_secret_arn": "arn:t"},
+    }
+    names = platform_output_parameters({"data_tier": data_tier})["parameters"]
+    longest = max(names, key=len)
+    deepest = max(name.count("/") + 1 for name in names)
+    for path, refused in (("/trading/" + "d" * 891, False), ("/trading/" + "d" * 892, True)):
+        errors = derived_name_errors([{"var": "platform_outputs_path", "kind": "ssm_path", "value": path}], "dev")
+        assert bool(errors) is refused
+        if refused:
+            assert errors[0].endswith(
+                f"is {len(path)} characters; a path takes at most 900, so that the names below it stay within "
+                "the 1011 SSM counts for a name with its ARN"
+            )
+        else:
+            # The longest output's name, with the longest ARN before it, keeps within SSM's 1011.
+            arn = "arn:aws-us-gov:ssm:us-isof-south-1:000000000000:parameter"
+            assert len(f"{arn}{path}/{longest}") <= 1011
+    for levels, refused in ((12, False), (13, True)):
+        path = "/" + "/".join("l" * levels)
+        errors = derived_name_errors([{"var": "platform_outputs_path", "kind": "ssm_path", "value": path}], "dev")
+        assert bool(errors) is refused, errors
+        assert (levels + deepest > 15) is refused
 
 
 def test_derived_names_name_the_account_placeholder_and_skip_refused_variables():
