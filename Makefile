@@ -9,7 +9,7 @@ export LOCAL_AWS_PORT
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv demo local-aws sanity changelog docs test test-fast test-environments test-full lint unit unit-fast molecule molecule-default matrix test-newest check-mode bench bench-environments ee-context ee clean
+.PHONY: help venv demo cost local-aws sanity changelog docs test test-fast test-environments test-full lint unit unit-fast molecule molecule-default matrix test-newest check-mode bench bench-environments ee-context ee clean
 
 help:  ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -30,6 +30,10 @@ venv: $(VENV)/.local-installed  ## Create .venv with the pinned playbook and loc
 demo: $(VENV)/.local-installed  ## Start the local AWS, run site.yml on inventories/local, print the outputs, stop it
 	$(BIN)/python -m tools.local_aws run --port $(LOCAL_AWS_PORT) -- \
 	  $(BIN)/ansible-playbook site.yml -i inventories/local
+
+ENV ?= local
+cost: $(VENV)/.local-installed  ## The monthly cost of an environment from the price table (ENV=local|dev|staging|prod): build/cost/$ENV.json
+	$(BIN)/ansible-playbook playbooks/cost.yml -i inventories/$(ENV) -e cost_price_source=table
 
 local-aws: $(VENV)/.local-installed  ## Run the local AWS in the foreground on 127.0.0.1:$LOCAL_AWS_PORT (Ctrl-C stops)
 	$(BIN)/python -m tools.local_aws serve --port $(LOCAL_AWS_PORT)

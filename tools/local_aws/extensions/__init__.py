@@ -5,6 +5,7 @@ from .budgets import BudgetUpdates
 from .config import ConformancePacks
 from .eks import Eks
 from .guardduty import GuardDutyTags
+from .pricing import PriceList
 from .securityhub import SecurityHubStandards
 from .wafv2 import WafResources
 
@@ -16,4 +17,5 @@ ALL_EXTENSIONS = (
     GuardDutyTags,
     BudgetUpdates,
     BackupSelections,
+    PriceList,
 )
