@@ -85,6 +85,12 @@ def run_playbook(port: int, playbook: str, inventory: str = "local", *args: str,
     )
 
 
+def last_line(output: str) -> str:
+    """The last line of a run's output that is not blank: the plan callback's summary line."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
 def recap(output: str) -> dict:
     """The PLAY RECAP counters of localhost, e.g. {'ok': 12, 'changed': 0, 'failed': 0, ...}."""
     for line in output.splitlines():

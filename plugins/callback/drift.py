@@ -20,14 +20,12 @@ author:
   - 99Tech platform engineering (@99tech)
 """
 
-import json
 import os
-import tempfile
 
 from ansible.plugins.callback import CallbackBase
+from ansible_collections.ninetynine.trading_infra.plugins.plugin_utils.plan_summary import Recorder
 
 ENV_VAR = "TRADING_DRIFT_RECORD"
-IGNORED_ACTIONS = ("environment_lock", "ninetynine.trading_infra.environment_lock")
 
 
 class CallbackModule(CallbackBase):
@@ -38,42 +36,17 @@ class CallbackModule(CallbackBase):
 
     def __init__(self, display=None):
         super().__init__(display=display)
-        self.path = None
+        self.recorder = None
 
     def v2_playbook_on_start(self, playbook):
-        if os.path.basename(getattr(playbook, "_file_name", "") or "") != "drift.yml":
-            return
-        fd, self.path = tempfile.mkstemp(prefix="trading-drift-", suffix=".jsonl")
-        os.close(fd)
-        os.environ[ENV_VAR] = self.path  # the workers that run later tasks inherit it
-
-    def _record(self, task, result, item=None):
-        if not result.get("changed") or task.action in IGNORED_ACTIONS:
-            return
-        role = task._role.get_name(include_role_fqcn=False) if task._role else None
-        entry = {
-            "component": role or "site",
-            "task": task.name or task.action,
-            "item": item,
-            "diff": result.get("diff"),
-            "actions": result.get("actions"),
-        }
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry, default=str) + "\n")
+        if os.path.basename(getattr(playbook, "_file_name", "") or "") == "drift.yml":
+            self.recorder = Recorder(ENV_VAR, "trading-drift-")  # the workers that run later tasks inherit it
 
     def v2_runner_on_ok(self, result):
-        if self.path is None:
-            return
-        data = result._result
-        if isinstance(data.get("results"), list):
-            for one in data["results"]:
-                if isinstance(one, dict):
-                    label = one.get("_ansible_item_label", one.get("item"))
-                    self._record(result._task, one, item=label if isinstance(label, str) else json.dumps(label))
-            return
-        self._record(result._task, data)
+        if self.recorder is not None:
+            self.recorder.add(result._task, result._result)
 
     def v2_playbook_on_stats(self, stats):
-        if self.path and os.path.exists(self.path):
-            os.unlink(self.path)
-        os.environ.pop(ENV_VAR, None)
+        if self.recorder is not None:
+            self.recorder.close()
+            self.recorder = None

@@ -17,7 +17,16 @@ def next_delay(started: float, initial: float = 2, cap: float = 30) -> float:
 
 
 def wait_for(
-    module, describe, ready, what: str, timeout: int, failed=None, plan=None, delay: float = 2, cap: float = 30
+    module,
+    describe,
+    ready,
+    what: str,
+    timeout: int,
+    failed=None,
+    plan=None,
+    delay: float = 2,
+    cap: float = 30,
+    watch=None,
 ):
     """Poll ``describe()`` until ``ready(resource)``; returns the last resource.
 
@@ -25,19 +34,25 @@ def wait_for(
     (create-failed, degraded): the module fails with it at once. The module fails too when
     ``timeout`` seconds pass, naming ``what`` and the state it is still in. ``describe`` returns
     None when the resource does not exist (``ready`` decides whether that is the goal).
+    ``watch(resource, done)`` (a ``progress.Watch``) is told the resource at every poll, for the
+    progress callback.
     """
     started = time.monotonic()
     deadline = started + timeout
     initial = delay
     actions = plan.actions if plan is not None else []
+    resources = plan.resources if plan is not None else []
     while True:
         resource = describe()
-        if ready(resource):
+        done = ready(resource)
+        if watch is not None:
+            watch(resource, done)
+        if done:
             return resource
         problem = failed(resource) if failed is not None and resource is not None else None
         if problem:
-            module.fail_json(msg=f"{what}: {problem}", actions=actions)
+            module.fail_json(msg=f"{what}: {problem}", actions=actions, resources=resources)
         if time.monotonic() > deadline:
-            module.fail_json(msg=f"{what}: still not done after {timeout}s", actions=actions)
+            module.fail_json(msg=f"{what}: still not done after {timeout}s", actions=actions, resources=resources)
         time.sleep(delay)
         delay = next_delay(started, initial, cap)

@@ -83,6 +83,35 @@ actions:
   type: list
   elements: str
   sample: ["import self-signed certificate trading-dev-alb-self-signed for dev.trading.internal"]
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and
+      the changes it gets. The plan summary counts these."
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      type: str
+      choices: [certificate]
+    name:
+      description: The C(Name) tag (O(name)); an older duplicate deleted has its id in brackets after it.
+      type: str
+    action:
+      description: What happens to the resource.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets, as RV(actions) words them.
+      type: list
+      elements: str
+  sample:
+    - kind: certificate
+      name: trading-dev-alb-self-signed
+      action: change
+      changes:
+        - renew self-signed certificate trading-dev-alb-self-signed for dev.trading.internal
 """
 
 import datetime
@@ -151,6 +180,13 @@ def find(client, name):
     return found
 
 
+def resource_name(name, detail, newest):
+    """How ``resources`` names a certificate: by its Name tag, an older duplicate with its id too."""
+    if detail is newest:
+        return name
+    return f"{name} ({detail['CertificateArn'].rsplit('/', 1)[-1]})"
+
+
 def main():
     argument_spec = dict(
         name=dict(type="str", required=True),
@@ -177,6 +213,7 @@ def main():
         found = find(client, p["name"])
         if p["state"] == "absent":
             for detail, _tags in found:
+                plan.about("certificate", resource_name(p["name"], detail, found[0][0]), wanted=False)
                 plan.do(
                     f"delete certificate {p['name']} {detail['CertificateArn']}",
                     client.delete_certificate,
@@ -188,6 +225,7 @@ def main():
         current, current_tags = found[0] if found else (None, {})
         # Older duplicates (a run that died between import and tagging the next one) go away.
         for detail, _tags in found[1:]:
+            plan.about("certificate", resource_name(p["name"], detail, current), wanted=False)
             plan.do(
                 f"delete duplicate certificate {detail['CertificateArn']}",
                 client.delete_certificate,
@@ -202,6 +240,8 @@ def main():
             or not_after - now < datetime.timedelta(days=p["renew_days"])
         )
         arn = current["CertificateArn"] if current else None
+        # A renewal re-imports in place (same ARN): a change; its tags are part of it too.
+        plan.about("certificate", p["name"], exists=current is not None)
         if current is None or stale:
             why = "renew" if current else "import"
             label = f"{why} self-signed certificate {p['name']} for {p['domain_name']}"
@@ -237,7 +277,7 @@ def main():
         if arn and plan.changed and not module.check_mode:
             not_after = client.describe_certificate(CertificateArn=arn, aws_retry=True)["Certificate"].get("NotAfter")
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="certificate reconciliation failed", actions=plan.actions)
+        module.fail_json_aws(e, msg="certificate reconciliation failed", actions=plan.actions, resources=plan.resources)
 
     plan.exit_json(
         module,

@@ -314,6 +314,45 @@ actions:
   type: list
   elements: str
   sample: ["create cluster trading-prod-aurora", "create instance trading-prod-aurora-1 (writer, us-east-1a)"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "Aurora cluster"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "trading-prod-aurora"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: create
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "create cluster trading-prod-aurora"
+  sample:
+    - kind: Aurora cluster
+      name: trading-prod-aurora
+      action: create
+      changes: [create cluster trading-prod-aurora]
+    - kind: DB instance
+      name: trading-prod-aurora-1
+      action: create
+      changes: ["create instance trading-prod-aurora-1 (writer, us-east-1a)"]
 """
 
 import json
@@ -335,8 +374,11 @@ from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries i
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.secrets import reconcile_resource_policy
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.progress import watch_all
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.waiters import next_delay
 
+# The kinds of resource, as the resources return value names them.
+CLUSTER, INSTANCE, SECRET = "Aurora cluster", "DB instance", "secret"
 READY = ("available",)
 GONE = ("deleting",)
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -369,6 +411,14 @@ class Aurora:
         self.id = self.p["cluster_identifier"]
         self.rotation = None
         self._secrets = None
+        self.secret_exists = False  # whether the master user secret existed when the run began
+
+    # ---- what the changes are about ----------------------------------------------------------
+    def about_cluster(self, exists=True):
+        self.plan.about(CLUSTER, self.id, exists=exists, wanted=self.p["state"] == "present")
+
+    def about_instance(self, name, exists=True, wanted=True):
+        self.plan.about(INSTANCE, name, exists=exists, wanted=wanted)
 
     # ---- the master user secret --------------------------------------------------------------
     def read_rotation(self, cluster):
@@ -401,6 +451,8 @@ class Aurora:
         active = bool(arn) and secret.get("SecretStatus") == "active"
         if not active and not self.module.check_mode:
             return  # RDS is still creating the secret: the next run puts the policy
+        # RDS names the secret (rds!cluster-<id>), and not before it creates it: the cluster names it here.
+        self.plan.about(SECRET, f"{self.id} master user secret", exists=self.secret_exists)
         reconcile_resource_policy(
             self.plan,
             self.secrets(),
@@ -421,6 +473,7 @@ class Aurora:
                 "AutomaticallyAfterDays=7), or give require_master_user_secret_rotation: false.",
                 master_user_secret_rotation=self.rotation,
                 actions=[],
+                resources=[],
             )
 
     # ---- versions ----------------------------------------------------------------------------
@@ -530,8 +583,10 @@ class Aurora:
         started = time.monotonic()
         deadline = started + self.p["wait_timeout"]
         delay = 2
+        watches = {}
         while True:
             cluster, members = self.describe()
+            self.report(watches, cluster, members, gone, instances)
             if gone and cluster is None:
                 return None, []
             if not gone and cluster is not None:
@@ -544,9 +599,28 @@ class Aurora:
                 self.module.fail_json(
                     msg=f"cluster {self.id} not {'gone' if gone else 'available'} after {self.p['wait_timeout']}s",
                     actions=self.plan.actions,
+                    resources=self.plan.resources,
                 )
             time.sleep(delay)
             delay = next_delay(started)
+
+    def report(self, watches, cluster, members, gone, instances):
+        """The states of the cluster (and its instances) at this poll, for the progress callback."""
+        label = f"aurora {self.id}"
+        if cluster is None:
+            if label in watches:
+                watches[label](None, gone)
+            return
+        ready = cluster.get("Status") in READY
+        watch_all(watches, label, "rds-cluster", cluster, ready, "Status", "ClusterCreateTime")
+        seen = set()
+        for member in members if instances or gone else []:
+            name = f"aurora instance {member.get('DBInstanceIdentifier')}"
+            seen.add(name)
+            done = member.get("DBInstanceStatus") in READY
+            watch_all(watches, name, "rds-instance", member, done, "DBInstanceStatus", "InstanceCreateTime")
+        for name in [n for n in watches if n.startswith("aurora instance ") and n not in seen]:
+            watches.pop(name)(None, True)  # deleted: gone from the listing
 
     # ---- changing ----------------------------------------------------------------------------
     def instance_names(self, count):
@@ -574,6 +648,7 @@ class Aurora:
             request["DBParameterGroupName"] = p["instance_parameter_group"]
         request.update(self.insight_settings())
         where = f", {request['AvailabilityZone']}" if zones else ""
+        self.about_instance(name, exists=False)
         self.plan.do(
             f"create instance {name} ({'writer' if writer else 'reader'}{where})",
             self.client.create_db_instance,
@@ -625,6 +700,7 @@ class Aurora:
             "PreferredMaintenanceWindow": p["preferred_maintenance_window"],
         }
         request.update({k: v for k, v in optional.items() if v})
+        self.about_cluster(exists=False)
         self.plan.do(f"create cluster {self.id}", self.client.create_db_cluster, aws_retry=True, **request)
         # Instances join a cluster once it is available. Without waiting, the next call creates them.
         if self.module.check_mode or p["wait"]:
@@ -711,6 +787,7 @@ class Aurora:
         if request:
             request["ApplyImmediately"] = p["apply_immediately"]
             when = "" if p["apply_immediately"] else " (in the maintenance window where RDS defers it)"
+            self.about_cluster()
             self.plan.do(
                 f"modify cluster {self.id}: {', '.join(changed)}{when}",
                 self.client.modify_db_cluster,
@@ -723,6 +800,7 @@ class Aurora:
         p = self.p
         for instance in instances:
             name = instance["DBInstanceIdentifier"]
+            self.about_instance(name)  # its settings and tags
             pending = instance.get("PendingModifiedValues") or {}
             request, changed = {}, []
             if (
@@ -792,6 +870,7 @@ class Aurora:
             readers = [i for i in instances if i["DBInstanceIdentifier"] != writer]
             readers.sort(key=lambda i: instance_number(self.id, i["DBInstanceIdentifier"]), reverse=True)
             for instance in readers[: len(instances) - wanted_total]:
+                self.about_instance(instance["DBInstanceIdentifier"], wanted=False)
                 self.plan.do(
                     f"delete reader {instance['DBInstanceIdentifier']}",
                     self.client.delete_db_instance,
@@ -821,6 +900,7 @@ class Aurora:
                 self.module.fail_json(
                     msg=f"cluster {self.id} has deletion protection on; give deletion_protection: false to delete it"
                 )
+            self.about_cluster()
             self.plan.do(
                 f"turn deletion protection off on {self.id}",
                 self.client.modify_db_cluster,
@@ -830,6 +910,7 @@ class Aurora:
                 aws_retry=True,
             )
         for instance in instances:
+            self.about_instance(instance["DBInstanceIdentifier"], wanted=False)
             self.plan.do(
                 f"delete instance {instance['DBInstanceIdentifier']}",
                 self.client.delete_db_instance,
@@ -842,6 +923,7 @@ class Aurora:
         else:
             request["SkipFinalSnapshot"] = True
         snapshot = f" (final snapshot {p['final_snapshot_identifier']})" if p["final_snapshot_identifier"] else ""
+        self.about_cluster()
         self.plan.do(f"delete cluster {self.id}{snapshot}", self.client.delete_db_cluster, aws_retry=True, **request)
         if not self.module.check_mode and p["wait"]:
             self.wait(gone=True)
@@ -851,6 +933,7 @@ class Aurora:
         p = self.p
         cluster, instances = self.describe()
         before = self.comparable(cluster, instances)
+        self.secret_exists = bool(((cluster or {}).get("MasterUserSecret") or {}).get("SecretArn"))
         if p["state"] == "absent":
             if cluster is not None:
                 self.delete(cluster, instances)
@@ -870,6 +953,7 @@ class Aurora:
             self.refuse_replacement(have)
             self.modify_cluster(cluster, have)
             if p["tags"] is not None:
+                self.about_cluster()
                 self.sync_tags(f"cluster {self.id}", cluster["DBClusterArn"], cluster.get("TagList", []))
             self.modify_instances(instances)
             self.scale_readers(cluster, instances)
@@ -977,7 +1061,12 @@ def main():
     try:
         before, after, cluster, instances = aurora.run()
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"cluster {aurora.id} reconciliation failed", actions=aurora.plan.actions)
+        module.fail_json_aws(
+            e,
+            msg=f"cluster {aurora.id} reconciliation failed",
+            actions=aurora.plan.actions,
+            resources=aurora.plan.resources,
+        )
     view = aurora.view(cluster, instances) if module.params["state"] == "present" else None
     if view is None and module.params["state"] == "present":
         view = {

@@ -79,6 +79,40 @@ actions:
   type: list
   elements: str
   sample: ["register readers of trading-prod-aurora: 2-6", "put policy trading-prod-aurora-readers"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "scaling policy"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "trading-prod-aurora-readers"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: create
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample: ["put policy trading-prod-aurora-readers (RDSReaderAverageCPUUtilization at 70)"]
+  sample:
+    - {"kind": "scalable target", "name": "trading-prod-aurora", "action": "create",
+       "changes": ["register readers of trading-prod-aurora: 2-6"]}
+    - {"kind": "scaling policy", "name": "trading-prod-aurora-readers", "action": "create",
+       "changes": ["put policy trading-prod-aurora-readers (RDSReaderAverageCPUUtilization at 70)"]}
 """
 
 try:
@@ -146,8 +180,10 @@ def main():
             if target
             else {}
         )
+        # The scalable target is the cluster's readers: the cluster names it.
         if p["state"] == "absent":
             if policy:
+                plan.about("scaling policy", policy_name, wanted=False)
                 plan.do(
                     f"delete policy {policy_name}",
                     client.delete_scaling_policy,
@@ -158,6 +194,7 @@ def main():
                     aws_retry=True,
                 )
             if target:
+                plan.about("scalable target", p["cluster_identifier"], wanted=False)
                 plan.do(
                     f"deregister readers of {p['cluster_identifier']}",
                     client.deregister_scalable_target,
@@ -172,6 +209,7 @@ def main():
             k: p[k]
             for k in ("min_readers", "max_readers", "metric", "target_value", "scale_in_cooldown", "scale_out_cooldown")
         }
+        plan.about("scalable target", p["cluster_identifier"], exists=target is not None)
         if not target or (target["MinCapacity"], target["MaxCapacity"]) != (p["min_readers"], p["max_readers"]):
             plan.do(
                 f"register readers of {p['cluster_identifier']}: {p['min_readers']}-{p['max_readers']}",
@@ -188,6 +226,7 @@ def main():
         if have_policy.get("target_value") is not None:
             have_policy["target_value"] = float(have_policy["target_value"])
         policy_arn = (policy or {}).get("PolicyARN")
+        plan.about("scaling policy", policy_name, exists=policy is not None)
         if not policy or have_policy != wanted_policy:
             answer = plan.do(
                 f"put policy {policy_name} ({p['metric']} at {p['target_value']:g})",
@@ -208,7 +247,12 @@ def main():
             )
             policy_arn = answer["PolicyARN"] if answer else policy_arn
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"reader autoscaling of {p['cluster_identifier']} failed", actions=plan.actions)
+        module.fail_json_aws(
+            e,
+            msg=f"reader autoscaling of {p['cluster_identifier']} failed",
+            actions=plan.actions,
+            resources=plan.resources,
+        )
     plan.exit_json(module, before, after, policy_arn=policy_arn)
 
 

@@ -248,6 +248,55 @@ actions:
   elements: str
   sample: ["create backup vault trading-prod-aurora",
            "lock backup vault trading-prod-aurora (7 to 400 days, compliance mode after 3 days)"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "backup vault"
+    name:
+      description: The resource's name (a copy vault's with its region, when that is not the module's).
+      returned: always
+      type: str
+      sample: "trading-prod-aurora"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: create
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "create backup vault trading-prod-aurora"
+  sample:
+    - kind: backup vault
+      name: trading-prod-aurora
+      action: create
+      changes:
+        - create backup vault trading-prod-aurora
+        - lock backup vault trading-prod-aurora (7 to 400 days, compliance mode after 3 days)
+    - kind: backup vault
+      name: trading-prod-aurora-copy (us-west-2)
+      action: create
+      changes: [create backup vault trading-prod-aurora-copy in us-west-2]
+    - kind: backup plan
+      name: trading-prod-aurora
+      action: create
+      changes: [create backup plan trading-prod-aurora (rules daily)]
+    - kind: backup selection
+      name: aurora
+      action: create
+      changes: [create backup selection aurora of trading-prod-aurora (1 resource)]
 """
 
 import datetime
@@ -290,6 +339,8 @@ DEFAULT_COMPLETION_WINDOW = 10080
 IAM_SETTLE_SECONDS = 60
 IAM_NOT_YET = ("cannot be assumed by AWS Backup", "is not authorized to call")
 pause = time.sleep  # looked up at each wait (tests replace it)
+# The kinds of resource, as the resources return value names them.
+VAULT, PLAN, SELECTION = "backup vault", "backup plan", "backup selection"
 
 
 def partition_of(region):
@@ -653,6 +704,10 @@ class Reconciler:
                 self.account = arn.split(":")[4]
         return found
 
+    def vault_resource(self, region, name):
+        """A vault's name in the resources return value: with its region when that is not the module's."""
+        return name if region == self.region else f"{name} ({region})"
+
     def vault_arn(self, region, name):
         if self.account is None:
             return None
@@ -662,6 +717,8 @@ class Reconciler:
     def ensure_vault(self, client, region, name, key_arn, vault, tags, label, with_lock=True):
         """Create the vault or bring its tags (and lock) to what is wanted; returns its view after."""
         p = self.p
+        # Its tags and its lock are the vault's own changes.
+        self.plan.about(VAULT, self.vault_resource(region, name), exists=vault is not None)
         if vault is None:
             request = {"BackupVaultName": name}
             if key_arn:
@@ -747,6 +804,8 @@ class Reconciler:
         p = self.p
         rules = wanted_rules(p, copy_arn)
         document = plan_document(p["plan_name"], rules)
+        # Its rules and tags are the plan's own changes.
+        self.plan.about(PLAN, p["plan_name"], exists=found is not None)
         if found is None:
             request = {"BackupPlan": document}
             if p["tags"]:
@@ -843,6 +902,9 @@ class Reconciler:
         for listing in listed:
             if listing["SelectionId"] == keep_id:
                 continue
+            # The wanted selection, deleted to be created again, is changed; any other is deleted.
+            again = wanted is not None and listing.get("SelectionName") == wanted["name"]
+            self.plan.about(SELECTION, listing.get("SelectionName"), wanted=again)
             self.plan.do(
                 f"delete backup selection {listing.get('SelectionName')} of {p['plan_name']}"
                 + (
@@ -858,6 +920,7 @@ class Reconciler:
             return None
         if keep_id:
             return current
+        self.plan.about(SELECTION, wanted["name"], exists=current is not None)
         created = self.plan.do(
             f"create backup selection {wanted['name']} of {p['plan_name']} "
             f"({len(wanted['resources'])} resource{'s' if len(wanted['resources']) != 1 else ''})",
@@ -942,7 +1005,7 @@ class Reconciler:
                     "changeable_for_days"
                 )
         if found:
-            self.module.fail_json(msg="; ".join(found), actions=self.plan.actions)
+            self.module.fail_json(msg="; ".join(found), actions=self.plan.actions, resources=self.plan.resources)
 
     def absent(self):
         p = self.p
@@ -960,12 +1023,14 @@ class Reconciler:
         if plan_found:
             plan_id = plan_found["plan"]["BackupPlanId"]
             for listing in plan_found["selections"]:
+                self.plan.about(SELECTION, listing.get("SelectionName"), wanted=False)
                 self.plan.do(
                     f"delete backup selection {listing.get('SelectionName')} of {p['plan_name']}",
                     self.delete_selection,
                     plan_id,
                     listing["SelectionId"],
                 )
+            self.plan.about(PLAN, p["plan_name"], wanted=False)
             self.plan.do(f"delete backup plan {p['plan_name']}", self.delete_plan, plan_id)
         kept = []
         after = {"vault": None, "copy_vault": None, "plan": None, "selection": None}
@@ -1001,10 +1066,11 @@ class Reconciler:
                 "vault nor its lock"
             )
         label = f"delete backup vault {name}" + (f" in {region}" if region != self.region else "")
+        self.plan.about(VAULT, self.vault_resource(region, name), wanted=False)
         try:
             self.plan.do(label, client.delete_backup_vault, BackupVaultName=name, aws_retry=True)
         except is_boto3_error_code("InvalidRequestException") as e:
-            self.plan.actions.remove(label)
+            self.plan.forget_last()
             return f"AWS Backup refused to delete it: {e.response.get('Error', {}).get('Message', '')}"
         except is_boto3_error_code("ResourceNotFoundException"):
             pass
@@ -1075,7 +1141,10 @@ def main():
         before, after, extra = reconciler.present() if p["state"] == "present" else reconciler.absent()
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(
-            e, msg=f"backup vault {p['vault_name']} and plan {p['plan_name']} failed", actions=plan.actions
+            e,
+            msg=f"backup vault {p['vault_name']} and plan {p['plan_name']} failed",
+            actions=plan.actions,
+            resources=plan.resources,
         )
     plan.exit_json(
         module,

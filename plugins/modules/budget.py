@@ -138,6 +138,44 @@ actions:
   type: list
   elements: str
   sample: ["create budget trading-prod-monthly with 2 notifications"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "budget"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "trading-prod-monthly"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: change
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "update budget trading-prod-monthly: 25000 USD monthly"
+        - "create notification forecasted greater than 100%"
+  sample:
+    - kind: "budget"
+      name: "trading-prod-monthly"
+      action: change
+      changes:
+        - "update budget trading-prod-monthly: 25000 USD monthly"
+        - "create notification forecasted greater than 100%"
 """
 
 try:
@@ -277,6 +315,8 @@ def main():
         account = module.client("sts", retry_decorator=retry_decorator()).get_caller_identity(aws_retry=True)["Account"]
         budget, notifications = describe(client, account, name)
         before = summary(name, budget, notifications)
+        # Its notifications and their subscribers are the budget's own changes.
+        plan.about("budget", name, exists=budget is not None, wanted=p["state"] == "present")
 
         if p["state"] == "absent":
             if budget is not None:
@@ -368,7 +408,9 @@ def main():
                             aws_retry=True,
                         )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"budget {name} reconciliation failed", actions=plan.actions)
+        module.fail_json_aws(
+            e, msg=f"budget {name} reconciliation failed", actions=plan.actions, resources=plan.resources
+        )
 
     after = summary(
         name,

@@ -69,6 +69,42 @@ actions:
   type: list
   elements: str
   sample: ["create dashboard trading-prod"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "dashboard"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "trading-prod"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: create
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "create dashboard trading-prod"
+  sample:
+    - kind: "dashboard"
+      name: "trading-prod"
+      action: create
+      changes:
+        - "create dashboard trading-prod"
 """
 
 import json
@@ -114,6 +150,7 @@ def main():
             current = None
         before = json.loads(current["DashboardBody"]) if current else {}
         arn = current["DashboardArn"] if current else None
+        plan.about("dashboard", p["name"], exists=current is not None, wanted=p["state"] == "present")
         if p["state"] == "absent":
             if current:
                 plan.do(
@@ -134,11 +171,15 @@ def main():
             )
             problems = (response or {}).get("DashboardValidationMessages") or []
             if problems:
-                module.fail_json(msg=f"CloudWatch refused the dashboard body: {problems}", actions=plan.actions)
+                module.fail_json(
+                    msg=f"CloudWatch refused the dashboard body: {problems}",
+                    actions=plan.actions,
+                    resources=plan.resources,
+                )
             if response is not None and arn is None:
                 arn = client.get_dashboard(DashboardName=p["name"], aws_retry=True)["DashboardArn"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="dashboard reconciliation failed", actions=plan.actions)
+        module.fail_json_aws(e, msg="dashboard reconciliation failed", actions=plan.actions, resources=plan.resources)
     plan.exit_json(module, before, wanted, dashboard_arn=arn)
 
 

@@ -118,6 +118,34 @@ actions:
   type: list
   elements: str
   sample: ["set retention of /trading/prod/audit to 2557 days (was 365)"]
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and the
+      changes it gets. The plan summary counts these."
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, always V(log group).
+      type: str
+    name:
+      description: The group's name.
+      type: str
+    action:
+      description: What happens to it.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets (entries of RV(actions)).
+      type: list
+      elements: str
+  sample:
+    - kind: log group
+      name: /trading/prod/audit
+      action: change
+      changes:
+        - set retention of /trading/prod/audit to 2557 days (was 365)
 """
 
 import os
@@ -171,6 +199,7 @@ def reconcile(client, plan, spec: dict, group: dict | None, tags: dict | None, p
     key = spec.get("kms_key_id")
     wanted_key = (key or None) if key is not None else (group or {}).get("kmsKeyId")
     arn = group_arn(group) if group else None
+    plan.about("log group", name, exists=group is not None)
     if group is None:
         create = {"logGroupName": name}
         if wanted_key:
@@ -272,6 +301,7 @@ def main():
             for name in names:
                 if name in found:
                     before[name] = state_of(found[name], {})
+                    plan.about("log group", name, wanted=False)
                     plan.do(f"delete log group {name}", client.delete_log_group, logGroupName=name, aws_retry=True)
                 results.append({"name": name, "arn": None, "retention_days": None, "kms_key_id": None, "tags": {}})
             plan.exit_json(module, before, {}, log_groups=results)
@@ -285,7 +315,12 @@ def main():
                 after[spec["name"]] = {k: result[k] for k in ("retention_days", "kms_key_id", "tags")}
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         # Nothing is rolled back or deleted: what was done is in actions, the groups keep their events.
-        module.fail_json_aws(e, msg="log group reconciliation failed (no group was deleted)", actions=plan.actions)
+        module.fail_json_aws(
+            e,
+            msg="log group reconciliation failed (no group was deleted)",
+            actions=plan.actions,
+            resources=plan.resources,
+        )
     plan.exit_json(module, before, after, log_groups=results)
 
 

@@ -93,6 +93,42 @@ actions:
   type: list
   elements: str
   sample: ["create metric filter trading-prod-cis-root-usage", "delete metric filter trading-prod-cis-old"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "metric filter"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "trading-prod-cis-root-usage"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: create
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "create metric filter trading-prod-cis-root-usage"
+  sample:
+    - kind: "metric filter"
+      name: "trading-prod-cis-root-usage"
+      action: create
+      changes:
+        - "create metric filter trading-prod-cis-root-usage"
 """
 
 try:
@@ -194,6 +230,7 @@ def main():
                 }
                 if spec["default_value"] is not None:
                     transformation["defaultValue"] = spec["default_value"]
+                plan.about("metric filter", name, exists=name in current)
                 plan.do(
                     f"{'update' if name in current else 'create'} metric filter {name}",
                     client.put_metric_filter,
@@ -212,6 +249,7 @@ def main():
                 if name.startswith(p["purge_prefix"]) and (p["state"] == "absent" or name not in listed)
             ]
         for name in sorted(set(doomed)):
+            plan.about("metric filter", name, wanted=False)
             plan.do(
                 f"delete metric filter {name}",
                 client.delete_metric_filter,
@@ -221,7 +259,7 @@ def main():
             )
             after.pop(name, None)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"metric filters of {group} failed", actions=plan.actions)
+        module.fail_json_aws(e, msg=f"metric filters of {group} failed", actions=plan.actions, resources=plan.resources)
     names = sorted(listed) if p["state"] == "present" else []
     plan.exit_json(module, before, after, filters=names)
 

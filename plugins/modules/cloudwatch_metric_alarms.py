@@ -156,6 +156,44 @@ actions:
   type: list
   elements: str
   sample: ["create alarm trading-dev-alb-p99-latency", "delete alarm trading-dev-nat-packet-drops-us-east-1c"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "alarm"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "trading-dev-alb-p99-latency"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: change
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "update alarm trading-dev-alb-p99-latency (Threshold)"
+        - "tag alarm trading-dev-alb-p99-latency: set Environment"
+  sample:
+    - kind: "alarm"
+      name: "trading-dev-alb-p99-latency"
+      action: change
+      changes:
+        - "update alarm trading-dev-alb-p99-latency (Threshold)"
+        - "tag alarm trading-dev-alb-p99-latency: set Environment"
 """
 
 try:
@@ -305,6 +343,18 @@ def check_specs(module):
             module.fail_json(msg=f"{where}: datapoints_to_alarm exceeds evaluation_periods")
 
 
+def delete_alarms(plan, client, names):
+    """One entry per alarm, one DeleteAlarms call per hundred of them."""
+    for start in range(0, len(names), 100):
+        batch = names[start : start + 100]
+        for name in batch:
+            plan.about("alarm", name, wanted=False)
+            if name == batch[-1]:
+                plan.do(f"delete alarm {name}", client.delete_alarms, AlarmNames=batch, aws_retry=True)
+            else:
+                plan.do(f"delete alarm {name}")
+
+
 def main():
     alarm_options = dict(
         name=dict(type="str", required=True),
@@ -373,9 +423,7 @@ def main():
 
         if p["state"] == "absent":
             doomed = sorted(n for n in current if n in names or (p["purge_prefix"] and n.startswith(p["purge_prefix"])))
-            for start in range(0, len(doomed), 100):
-                batch = doomed[start : start + 100]
-                plan.do(f"delete alarms {', '.join(batch)}", client.delete_alarms, AlarmNames=batch, aws_retry=True)
+            delete_alarms(plan, client, doomed)
             plan.exit_json(module, before, {n: a for n, a in before.items() if n not in doomed}, alarms=[])
 
         wanted_tags = {str(k): str(v) for k, v in (p["tags"] or {}).items()}
@@ -395,6 +443,7 @@ def main():
             alarm = wanted_alarm(spec, p)
             after[spec["name"]] = normalise(alarm)
             existing = current.get(spec["name"])
+            plan.about("alarm", spec["name"], exists=existing is not None)
             if existing is None:
                 plan.do(
                     f"create alarm {spec['name']}",
@@ -428,10 +477,7 @@ def main():
                     lambda keys, arn=arn: client.untag_resource(ResourceARN=arn, TagKeys=keys, aws_retry=True),
                 )
         if p["purge_prefix"]:
-            stale = sorted(n for n in current if n not in after)
-            for start in range(0, len(stale), 100):
-                batch = stale[start : start + 100]
-                plan.do(f"delete alarms {', '.join(batch)}", client.delete_alarms, AlarmNames=batch, aws_retry=True)
+            delete_alarms(plan, client, sorted(n for n in current if n not in after))
         region_arn = None
         if current:
             region_arn = next(iter(current.values()))["AlarmArn"].rsplit(":alarm:", 1)[0]
@@ -441,7 +487,9 @@ def main():
             ].rsplit(":alarm:", 1)[0]
         result = [{"name": n, "arn": f"{region_arn}:alarm:{n}" if region_arn else None} for n in names]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="metric alarm reconciliation failed", actions=plan.actions)
+        module.fail_json_aws(
+            e, msg="metric alarm reconciliation failed", actions=plan.actions, resources=plan.resources
+        )
     plan.exit_json(module, before, after, alarms=result)
 
 

@@ -90,6 +90,42 @@ actions:
   type: list
   elements: str
   sample: ["deploy conformance pack trading-staging-cis (template changed)"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "conformance pack"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "trading-staging-cis"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: change
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "deploy conformance pack trading-staging-cis (template changed)"
+  sample:
+    - kind: "conformance pack"
+      name: "trading-staging-cis"
+      action: change
+      changes:
+        - "deploy conformance pack trading-staging-cis (template changed)"
 """
 
 import hashlib
@@ -225,6 +261,7 @@ def main():
     try:
         pack = describe(client, name)
         before = summary(pack, (status(client, name) or {}).get("ConformancePackState") if pack else None)
+        plan.about("conformance pack", name, exists=pack is not None, wanted=p["state"] == "present")
 
         if p["state"] == "absent":
             if pack is not None:
@@ -286,7 +323,9 @@ def main():
                 after["arn"] = answer["ConformancePackArn"]
                 wait(module, client, name, False, p["wait_timeout"])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"conformance pack {name} reconciliation failed", actions=plan.actions)
+        module.fail_json_aws(
+            e, msg=f"conformance pack {name} reconciliation failed", actions=plan.actions, resources=plan.resources
+        )
 
     plan.exit_json(module, before, after, conformance_pack=after)
 

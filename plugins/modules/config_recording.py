@@ -111,6 +111,46 @@ actions:
   type: list
   elements: str
   sample: ["create recorder default", "create delivery channel default", "start recorder default"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "config recorder"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "default"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: create
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "create recorder default"
+        - "start recorder default"
+  sample:
+    - kind: config recorder
+      name: default
+      action: create
+      changes: [create recorder default, start recorder default]
+    - kind: delivery channel
+      name: default
+      action: create
+      changes: [create delivery channel default]
 """
 
 try:
@@ -201,6 +241,7 @@ def main():
         before = {"recorder": recorder, "delivery_channel": channel, "recording": running}
 
         if p["state"] == "absent":
+            plan.about("config recorder", p["name"], wanted=False)
             if running:
                 plan.do(
                     f"stop recorder {p['name']}",
@@ -209,6 +250,7 @@ def main():
                     aws_retry=True,
                 )
             if channel:
+                plan.about("delivery channel", p["name"], wanted=False)
                 plan.do(
                     f"delete delivery channel {p['name']}",
                     client.delete_delivery_channel,
@@ -216,6 +258,7 @@ def main():
                     aws_retry=True,
                 )
             if recorder:
+                plan.about("config recorder", p["name"], wanted=False)
                 plan.do(
                     f"delete recorder {p['name']}",
                     client.delete_configuration_recorder,
@@ -252,6 +295,7 @@ def main():
                 "configSnapshotDeliveryProperties": {"deliveryFrequency": p["delivery_frequency"]},
             }
         )
+        plan.about("config recorder", p["name"], exists=recorder is not None)
         if recorder != wanted_recorder:
             plan.do(
                 f"{'update' if recorder else 'create'} recorder {p['name']}",
@@ -260,12 +304,14 @@ def main():
                 aws_retry=True,
             )
         if channel != wanted_channel:
+            plan.about("delivery channel", p["name"], exists=channel is not None)
             plan.do(
                 f"{'update' if channel else 'create'} delivery channel {p['name']}",
                 client.put_delivery_channel,
                 DeliveryChannel=wanted_channel,
                 aws_retry=True,
             )
+        plan.about("config recorder", p["name"], exists=recorder is not None)
         if p["recording"] and not running:
             plan.do(
                 f"start recorder {p['name']}",
@@ -281,7 +327,9 @@ def main():
                 aws_retry=True,
             )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="AWS Config recording reconciliation failed", actions=plan.actions)
+        module.fail_json_aws(
+            e, msg="AWS Config recording reconciliation failed", actions=plan.actions, resources=plan.resources
+        )
     after = {"recorder": wanted_recorder, "delivery_channel": wanted_channel, "recording": p["recording"]}
     plan.exit_json(
         module,

@@ -99,6 +99,42 @@ actions:
   type: list
   elements: str
   sample: ["create rule trading-dev-iam-password-policy"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "Config rule"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "trading-dev-iam-password-policy"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: create
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "create rule trading-dev-iam-password-policy (IAM_PASSWORD_POLICY)"
+  sample:
+    - kind: "Config rule"
+      name: "trading-dev-iam-password-policy"
+      action: create
+      changes:
+        - "create rule trading-dev-iam-password-policy (IAM_PASSWORD_POLICY)"
 """
 
 import json
@@ -222,6 +258,7 @@ def main():
 
         if p["state"] == "absent":
             for name in sorted(current):
+                plan.about("Config rule", name, wanted=False)
                 plan.do(f"delete rule {name}", client.delete_config_rule, ConfigRuleName=name, aws_retry=True)
             plan.exit_json(module, before, {}, rules=[])
 
@@ -242,6 +279,7 @@ def main():
             view = wanted_view(spec)
             after[spec["name"]] = view
             existing = current.get(spec["name"])
+            plan.about("Config rule", spec["name"], exists=existing is not None)
             if existing is None:
                 plan.do(
                     f"create rule {spec['name']} ({view['source']})",
@@ -278,6 +316,7 @@ def main():
                 )
         if p["purge_prefix"]:
             for name in sorted(n for n in current if n not in after):
+                plan.about("Config rule", name, wanted=False)
                 plan.do(f"delete rule {name}", client.delete_config_rule, ConfigRuleName=name, aws_retry=True)
         arns = {n: r["ConfigRuleArn"] for n, r in current.items()}
         if not module.check_mode and any(n not in arns for n in names):
@@ -286,7 +325,9 @@ def main():
             ):
                 arns[rule["ConfigRuleName"]] = rule["ConfigRuleArn"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="AWS Config rule reconciliation failed", actions=plan.actions)
+        module.fail_json_aws(
+            e, msg="AWS Config rule reconciliation failed", actions=plan.actions, resources=plan.resources
+        )
     plan.exit_json(module, before, after, rules=[{"name": n, "arn": arns.get(n)} for n in names])
 
 

@@ -100,6 +100,36 @@ actions:
   type: list
   elements: str
   sample: ["create access entry arn:aws:iam::123456789012:role/platform-admin"]
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and
+      the changes it gets. The plan summary counts these."
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      type: str
+      choices: [access entry]
+    name:
+      description: The principal's ARN (O(entries[].principal_arn)).
+      type: str
+    action:
+      description: What happens to the resource.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets, as RV(actions) words them.
+      type: list
+      elements: str
+  sample:
+    - kind: access entry
+      name: arn:aws:iam::123456789012:role/platform-admin
+      action: create
+      changes:
+        - create access entry arn:aws:iam::123456789012:role/platform-admin
+        - associate AmazonEKSClusterAdminPolicy with arn:aws:iam::123456789012:role/platform-admin cluster-wide
 """
 
 try:
@@ -115,6 +145,7 @@ from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries i
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 
+KIND = "access entry"
 POLICY_PREFIX = "arn:{partition}:eks::aws:cluster-access-policy/"
 
 
@@ -180,6 +211,8 @@ class Reconciler:
         for arn, wanted in listed.items():
             have = current.get(arn)
             groups = sorted(wanted["kubernetes_groups"])
+            # The entry's groups, tags and policy associations are all changes of the entry.
+            self.plan.about(KIND, arn, exists=have is not None)
             if have is None:
                 created = self.plan.do(
                     f"create access entry {arn}",
@@ -250,6 +283,7 @@ class Reconciler:
         return before, after, out
 
     def delete(self, arn):
+        self.plan.about(KIND, arn, wanted=False)
         self.plan.do(
             f"delete access entry {arn}",
             self.client.delete_access_entry,
@@ -285,17 +319,25 @@ def main():
         before, after, entries = reconciler.run()
     except is_boto3_error_code("ResourceNotFoundException") as e:
         if p["state"] == "absent":
-            module.exit_json(changed=False, actions=[], entries=[])
+            module.exit_json(changed=False, actions=[], resources=[], entries=[])
         if module.check_mode:  # no cluster yet: every entry would be created
-            module.exit_json(
-                changed=bool(p["entries"]),
-                actions=[f"create access entry {x['principal_arn']}" for x in p["entries"]],
-                entries=[],
-            )
-        module.fail_json_aws(e, msg=f"EKS cluster {p['cluster_name']} not found", actions=reconciler.plan.actions)
+            plan = Plan(check_mode=True)
+            for x in p["entries"]:
+                plan.about(KIND, x["principal_arn"], exists=False)
+                plan.do(f"create access entry {x['principal_arn']}")
+            plan.exit_json(module, entries=[])
+        module.fail_json_aws(
+            e,
+            msg=f"EKS cluster {p['cluster_name']} not found",
+            actions=reconciler.plan.actions,
+            resources=reconciler.plan.resources,
+        )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(
-            e, msg=f"access entries of {p['cluster_name']}: reconciliation failed", actions=reconciler.plan.actions
+            e,
+            msg=f"access entries of {p['cluster_name']}: reconciliation failed",
+            actions=reconciler.plan.actions,
+            resources=reconciler.plan.resources,
         )
     reconciler.plan.exit_json(module, before, after, entries=entries)
 

@@ -116,6 +116,40 @@ actions:
   type: list
   elements: str
   sample: ["update add-on coredns: version v1.11.3-eksbuild.2 -> v1.11.4-eksbuild.2"]
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and
+      the changes it gets. The plan summary counts these."
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      type: str
+      choices: [add-on]
+    name:
+      description: The add-on's name (O(addons[].name)).
+      type: str
+    action:
+      description: What happens to the resource.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets, as RV(actions) words them.
+      type: list
+      elements: str
+  sample:
+    - kind: add-on
+      name: coredns
+      action: change
+      changes:
+        - "update add-on coredns: version v1.11.3-eksbuild.2 -> v1.11.4-eksbuild.2"
+    - kind: add-on
+      name: aws-ebs-csi-driver
+      action: create
+      changes:
+        - create add-on aws-ebs-csi-driver v1.37.0-eksbuild.1
 """
 
 import json
@@ -133,8 +167,10 @@ from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan impo
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.progress import Watch, since
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.waiters import wait_for
 
+KIND = "add-on"
 FAILED_STATES = ("CREATE_FAILED", "DELETE_FAILED", "UPDATE_FAILED", "DEGRADED")
 
 
@@ -187,6 +223,12 @@ class Reconciler:
                 self.p["wait_timeout"],
                 failed=failed,
                 plan=self.plan,
+                watch=Watch(
+                    f"eks add-on {self.cluster}/{name}",
+                    "eks-addon",
+                    lambda a: a["status"],
+                    lambda a: since(a.get("createdAt")),
+                ),
             )
 
     def check_versions(self, cluster_version):
@@ -206,6 +248,7 @@ class Reconciler:
                     msg=f"add-on {addon['name']} {addon['version']} is not offered by EKS for Kubernetes "
                     f"{cluster_version} (offered: {', '.join(offered) or 'none'})",
                     actions=self.plan.actions,
+                    resources=self.plan.resources,
                 )
 
     def run(self):
@@ -223,6 +266,7 @@ class Reconciler:
         touched = []
         for addon in self.p["addons"]:
             have = current.get(addon["name"])
+            self.plan.about(KIND, addon["name"], exists=have is not None)
             after[addon["name"]] = self.create(addon) if have is None else self.update(addon, have)
             if have is None or after[addon["name"]] != before.get(addon["name"]):
                 touched.append(addon["name"])
@@ -290,7 +334,9 @@ class Reconciler:
         if request:
             if have["status"] in FAILED_STATES[:3]:
                 self.module.fail_json(
-                    msg=f"add-on {name} of {self.cluster} is {have['status']}", actions=self.plan.actions
+                    msg=f"add-on {name} of {self.cluster} is {have['status']}",
+                    actions=self.plan.actions,
+                    resources=self.plan.resources,
                 )
             if have["status"] != "ACTIVE" and have["status"] != "DEGRADED" and not self.module.check_mode:
                 self.wait_all([name])
@@ -317,6 +363,7 @@ class Reconciler:
     def delete(self, names, current):
         for name in names:
             if current[name]["status"] != "DELETING":
+                self.plan.about(KIND, name, wanted=False)
                 self.plan.do(
                     f"delete add-on {name}",
                     self.client.delete_addon,
@@ -359,17 +406,25 @@ def main():
     except is_boto3_error_code("ResourceNotFoundException") as e:
         p = module.params
         if p["state"] == "absent":
-            module.exit_json(changed=False, actions=[], addons=[])
+            module.exit_json(changed=False, actions=[], resources=[], addons=[])
         if module.check_mode:  # no cluster yet: every add-on would be created
-            module.exit_json(
-                changed=bool(names),
-                actions=[f"create add-on {a['name']} {a['version']}" for a in p["addons"]],
-                addons=[],
-            )
-        module.fail_json_aws(e, msg=f"EKS cluster {p['cluster_name']} not found", actions=reconciler.plan.actions)
+            plan = Plan(check_mode=True)
+            for a in p["addons"]:
+                plan.about(KIND, a["name"], exists=False)
+                plan.do(f"create add-on {a['name']} {a['version']}")
+            plan.exit_json(module, addons=[])
+        module.fail_json_aws(
+            e,
+            msg=f"EKS cluster {p['cluster_name']} not found",
+            actions=reconciler.plan.actions,
+            resources=reconciler.plan.resources,
+        )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(
-            e, msg=f"add-ons of {module.params['cluster_name']}: reconciliation failed", actions=reconciler.plan.actions
+            e,
+            msg=f"add-ons of {module.params['cluster_name']}: reconciliation failed",
+            actions=reconciler.plan.actions,
+            resources=reconciler.plan.resources,
         )
     reconciler.plan.exit_json(module, before, after, addons=addons)
 

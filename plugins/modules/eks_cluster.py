@@ -160,6 +160,36 @@ actions:
   type: list
   elements: str
   sample: ["upgrade cluster trading-prod from 1.31 to 1.32", "log types of trading-prod: enable scheduler"]
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and
+      the changes it gets. The plan summary counts these."
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      type: str
+      choices: [EKS cluster]
+    name:
+      description: The cluster's name (O(name)).
+      type: str
+    action:
+      description: What happens to the resource.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets, as RV(actions) words them.
+      type: list
+      elements: str
+  sample:
+    - kind: EKS cluster
+      name: trading-prod
+      action: change
+      changes:
+        - upgrade cluster trading-prod from 1.31 to 1.32
+        - "log types of trading-prod: enable scheduler"
 """
 
 try:
@@ -173,6 +203,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.progress import Watch, since
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.waiters import wait_for
 
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
@@ -248,7 +279,7 @@ class Reconciler:
         self.plan = Plan(module.check_mode)
 
     def fail(self, msg):
-        self.module.fail_json(msg=msg, actions=self.plan.actions)
+        self.module.fail_json(msg=msg, actions=self.plan.actions, resources=self.plan.resources)
 
     def wait(self, gone=False):
         def failed(cluster):
@@ -266,6 +297,7 @@ class Reconciler:
             self.p["wait_timeout"],
             failed=failed,
             plan=self.plan,
+            watch=Watch(f"eks {self.name}", "eks-cluster", lambda c: c["status"], lambda c: since(c.get("createdAt"))),
         )
 
     def settle(self, cluster):
@@ -277,6 +309,8 @@ class Reconciler:
     def run(self):
         cluster = describe(self.client, self.name)
         before = comparable(cluster)
+        # One resource: its endpoint, logging, authentication mode and tags are changes of it.
+        self.plan.about("EKS cluster", self.name, exists=cluster is not None, wanted=self.p["state"] == "present")
         if self.p["state"] == "absent":
             if cluster is not None:
                 if cluster["status"] != "DELETING":
@@ -315,8 +349,9 @@ class Reconciler:
                 "authenticationMode": self.p["authentication_mode"],
                 "bootstrapClusterCreatorAdminPermissions": self.p["bootstrap_creator_admin"],
             },
-            "tags": self.p["tags"] or {},
         }
+        if self.p["tags"]:  # EKS refuses an empty map: at least one tag, or none sent
+            request["tags"] = self.p["tags"]
         if self.p["endpoint_public_access"]:
             request["resourcesVpcConfig"]["publicAccessCidrs"] = self.p["public_access_cidrs"]
         if self.p["secrets_kms_key_arn"]:
@@ -553,7 +588,12 @@ def main():
     try:
         before, after, cluster = reconciler.run()
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"EKS cluster {p['name']} reconciliation failed", actions=reconciler.plan.actions)
+        module.fail_json_aws(
+            e,
+            msg=f"EKS cluster {p['name']} reconciliation failed",
+            actions=reconciler.plan.actions,
+            resources=reconciler.plan.resources,
+        )
     result = summary(cluster)
     if p["state"] == "present" and result is None:  # check mode, nothing created yet
         result = {

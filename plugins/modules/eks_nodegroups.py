@@ -191,6 +191,40 @@ actions:
   type: list
   elements: str
   sample: ["create launch template trading-prod-general", "create node group general (ON_DEMAND m6i.xlarge, 3-9)"]
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and
+      the changes it gets. The plan summary counts these."
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      type: str
+      choices: [node group, launch template]
+    name:
+      description: The group's name; its launch template's is the cluster's name, a dash and the group's.
+      type: str
+    action:
+      description: What happens to the resource.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets, as RV(actions) words them.
+      type: list
+      elements: str
+  sample:
+    - kind: launch template
+      name: trading-prod-general
+      action: create
+      changes:
+        - create launch template trading-prod-general
+    - kind: node group
+      name: general
+      action: create
+      changes:
+        - create node group general (ON_DEMAND m6i.xlarge, 3-9)
 """
 
 try:
@@ -206,6 +240,7 @@ from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries i
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.progress import Watch, since
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.waiters import wait_for
 
 FAILED_STATES = ("CREATE_FAILED", "DELETE_FAILED", "DEGRADED")
@@ -313,7 +348,7 @@ class Reconciler:
         self.tags = self.p["tags"] or {}
 
     def fail(self, msg):
-        self.module.fail_json(msg=msg, actions=self.plan.actions)
+        self.module.fail_json(msg=msg, actions=self.plan.actions, resources=self.plan.resources)
 
     # -- reads -------------------------------------------------------------
     def describe(self, name):
@@ -359,6 +394,12 @@ class Reconciler:
                 self.p["wait_timeout"],
                 failed=failed,
                 plan=self.plan,
+                watch=Watch(
+                    f"eks node group {self.cluster_name}/{name}",
+                    "eks-nodegroup",
+                    lambda g: g["status"],
+                    lambda g: since(g.get("createdAt")),
+                ),
             )
 
     # -- launch templates --------------------------------------------------
@@ -367,6 +408,9 @@ class Reconciler:
         name = f"{self.cluster_name}-{group['name']}"
         wanted = template_data(self.p, group, self.tags)
         template, data = self.template(name)
+        # A template is its own resource (a new version is a change of it); the caller says when its
+        # group's changes resume.
+        self.plan.about("launch template", name, exists=template is not None)
         if template is None:
             created = self.plan.do(
                 f"create launch template {name}",
@@ -407,6 +451,7 @@ class Reconciler:
         name = f"{self.cluster_name}-{group_name}"
         template, _data = self.template(name)
         if template is not None:
+            self.plan.about("launch template", name, wanted=False)
             self.plan.do(
                 f"delete launch template {name}",
                 self.ec2.delete_launch_template,
@@ -489,6 +534,7 @@ class Reconciler:
         }
         if template_id:
             request["launchTemplate"] = {"id": template_id, "version": template_version}
+        self.plan.about("node group", group["name"], exists=False)
         self.plan.do(
             f"create node group {group['name']} ({group['capacity_type']} {', '.join(group['instance_types'])}, "
             f"{group['min_size']}-{group['max_size']})",
@@ -545,6 +591,7 @@ class Reconciler:
                 "(add a group under another name, move the workloads to it, then remove this one)"
             )
         actions_before = len(self.plan.actions)
+        self.plan.about("node group", name)
 
         scaling = have["scalingConfig"]
         if (group["min_size"], group["max_size"]) != (scaling["minSize"], scaling["maxSize"]):
@@ -606,6 +653,7 @@ class Reconciler:
             )
 
         template_id, template_version = self.ensure_template(group)
+        self.plan.about("node group", name)  # a roll to the template's new version is a change of the group
         version_request = {}
         if minor(have["version"]) < minor(cluster["version"]):
             version_request["version"] = cluster["version"]
@@ -650,6 +698,7 @@ class Reconciler:
     def delete(self, names, current):
         for name in names:
             if current[name]["status"] != "DELETING":
+                self.plan.about("node group", name, wanted=False)
                 self.plan.do(
                     f"delete node group {name}",
                     self.eks.delete_nodegroup,
@@ -736,19 +785,32 @@ def main():
     except is_boto3_error_code("ResourceNotFoundException") as e:
         p = module.params
         if p["state"] == "absent":
-            module.exit_json(changed=False, actions=[], nodegroups=[])
-        if module.check_mode:  # the cluster is not there yet: every group would be created
-            module.exit_json(
-                changed=bool(p["nodegroups"]),
-                actions=[f"create node group {g['name']}" for g in p["nodegroups"]],
-                nodegroups=[],
-            )
-        module.fail_json_aws(e, msg=f"EKS cluster {p['cluster_name']} not found", actions=reconciler.plan.actions)
+            module.exit_json(changed=False, actions=[], resources=[], nodegroups=[])
+        if module.check_mode:  # the cluster is not there yet: every group (and its template) would be created
+            planner = Reconciler(module, eks, ec2)
+            try:
+                for group in p["nodegroups"]:
+                    planner.create(group, {"version": None})
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+                module.fail_json_aws(
+                    e,
+                    msg=f"node groups of {p['cluster_name']}: planning failed",
+                    actions=planner.plan.actions,
+                    resources=planner.plan.resources,
+                )
+            planner.plan.exit_json(module, nodegroups=[])
+        module.fail_json_aws(
+            e,
+            msg=f"EKS cluster {p['cluster_name']} not found",
+            actions=reconciler.plan.actions,
+            resources=reconciler.plan.resources,
+        )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(
             e,
             msg=f"node groups of {module.params['cluster_name']}: reconciliation failed",
             actions=reconciler.plan.actions,
+            resources=reconciler.plan.resources,
         )
     reconciler.plan.exit_json(module, before, after, nodegroups=groups)
 

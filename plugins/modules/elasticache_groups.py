@@ -203,6 +203,44 @@ actions:
   sample:
     - create cache parameter group trading-prod-redis (redis7)
     - "set parameters of cache parameter group trading-prod-redis: maxmemory-policy=volatile-lru"
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "cache parameter group"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "trading-prod-redis"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: create
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "create cache parameter group trading-prod-redis (redis7)"
+        - "set parameters of cache parameter group trading-prod-redis: maxmemory-policy=volatile-lru"
+  sample:
+    - kind: "cache parameter group"
+      name: "trading-prod-redis"
+      action: create
+      changes:
+        - "create cache parameter group trading-prod-redis (redis7)"
+        - "set parameters of cache parameter group trading-prod-redis: maxmemory-policy=volatile-lru"
 """
 
 try:
@@ -225,6 +263,8 @@ from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags impo
 PARAMETERS_PER_CALL = 20
 IN_USE = ["CacheSubnetGroupInUse", "InvalidCacheParameterGroupState"]
 PARTS = ("subnet_group", "parameter_group")
+# The kinds of resource, as the resources return value names them.
+SUBNET_GROUP, PARAMETER_GROUP = "cache subnet group", "cache parameter group"
 
 
 class Refused(Exception):
@@ -364,6 +404,7 @@ class ElastiCacheGroups:
         spec = self.params["subnet_group"]
         name, subnets = spec["name"], sorted(set(spec["subnets"]))
         label = f"cache subnet group {name}"
+        self.plan.about(SUBNET_GROUP, name, exists=group is not None)
         if group is None:
             description = spec.get("description") or name
             request = {"CacheSubnetGroupName": name, "CacheSubnetGroupDescription": description, "SubnetIds": subnets}
@@ -430,6 +471,8 @@ class ElastiCacheGroups:
         spec = self.params["parameter_group"]
         name = spec["name"]
         label = f"cache parameter group {name}"
+        # Its parameters are the group's own changes.
+        self.plan.about(PARAMETER_GROUP, name, exists=group is not None)
         want = self.wanted_parameters()
         if group is None:
             family, description = spec["family"], spec.get("description") or name
@@ -514,6 +557,7 @@ class ElastiCacheGroups:
                 results[part]["pending_reboot"] = []
             if group is None:
                 continue
+            self.plan.about(SUBNET_GROUP if part == "subnet_group" else PARAMETER_GROUP, name, wanted=False)
             if part == "subnet_group":
                 label, call, request = f"cache subnet group {name}", "delete_cache_subnet_group", {}
                 request["CacheSubnetGroupName"] = name
@@ -533,7 +577,7 @@ class ElastiCacheGroups:
             try:
                 self.plan.do(f"delete {label}", self.call, call, **request)
             except is_boto3_error_code(IN_USE) as e:
-                self.plan.actions.pop()
+                self.plan.forget_last()
                 before.pop(part)
                 in_use.append(f"{label} ({e.response['Error'].get('Message', 'in use')})")
         if in_use:
@@ -575,13 +619,15 @@ def main():
     try:
         before, after, results = groups.present() if module.params["state"] == "present" else groups.absent()
     except (Refused, InUse) as e:
-        module.fail_json(msg=str(e), actions=groups.plan.actions)
+        module.fail_json(msg=str(e), actions=groups.plan.actions, resources=groups.plan.resources)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         # Nothing is rolled back, and a group is never deleted to start again: what was done is in actions.
         what = (
             "reconciliation failed (no group was deleted)" if module.params["state"] == "present" else "deletion failed"
         )
-        module.fail_json_aws(e, msg=f"ElastiCache group {what}", actions=groups.plan.actions)
+        module.fail_json_aws(
+            e, msg=f"ElastiCache group {what}", actions=groups.plan.actions, resources=groups.plan.resources
+        )
     groups.plan.exit_json(module, before, after, **results)
 
 

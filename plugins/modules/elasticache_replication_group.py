@@ -303,6 +303,47 @@ actions:
   type: list
   elements: str
   sample: ["create replication group trading-prod-redis (1 shard, 1 replica each)"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "replication group"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "trading-prod-redis"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: create
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "create replication group trading-prod-redis (1 shard, 1 replicas each)"
+  sample:
+    - kind: secret
+      name: trading-prod/redis-auth-token
+      action: create
+      changes:
+        - store a generated AUTH token in secret trading-prod/redis-auth-token
+        - put the resource policy of secret trading-prod/redis-auth-token
+    - kind: replication group
+      name: trading-prod-redis
+      action: create
+      changes: ["create replication group trading-prod-redis (1 shard, 1 replicas each)"]
 auth_token_secret_arn:
   description: ARN of O(auth_token_secret) (null without it, or in check mode before it exists).
   returned: always
@@ -328,8 +369,11 @@ from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries i
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.secrets import reconcile_resource_policy
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.progress import watch_all
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.waiters import next_delay
 
+# The kinds of resource, as the resources return value names them.
+GROUP, SECRET = "replication group", "secret"
 # What the module compares, and whether AWS can change it in place.
 REPLACEMENT_FIELDS = ("cluster_mode", "port", "at_rest_encryption", "kms_key_id", "transit_encryption", "subnet_group")
 BAD_TOKEN_CHARACTERS = set('@"/ ')
@@ -515,8 +559,19 @@ class Reconciler:
         self.secret_missing = False
         self.secret_deleted = False
         self.token_age = None
+        self.group_exists = True  # whether the group existed when the run began
         if self.secrets:
             self.find_secret()
+        # Whether the secret existed when the run began (scheduled for deletion, it still does).
+        self.secret_exists = not self.secret_missing
+
+    def about_group(self):
+        """The next changes are the replication group's."""
+        self.plan.about(GROUP, self.rg_id, exists=self.group_exists, wanted=self.p["state"] == "present")
+
+    def about_secret(self):
+        """The next changes are the AUTH token secret's."""
+        self.plan.about(SECRET, self.p["auth_token_secret"]["name"], exists=self.secret_exists)
 
     # ---- the AUTH token, from the parameters or from Secrets Manager --------------------------------
     def find_secret(self):
@@ -552,6 +607,7 @@ class Reconciler:
         wanted = (self.p["auth_token_secret"] or {}).get("policy")
         if not wanted:
             return
+        self.about_secret()
         reconcile_resource_policy(
             self.plan,
             self.secrets,
@@ -571,6 +627,13 @@ class Reconciler:
         """The token to give AWS: the parameter's, or the secret's (generated and stored when needed)."""
         if self.p["auth_token"]:
             return self.p["auth_token"]
+        try:
+            self.about_secret()
+            return self.secret_token(fresh)
+        finally:
+            self.about_group()  # what follows is the group's again
+
+    def secret_token(self, fresh):
         if self.secret_deleted:
             self.plan.do(
                 f"restore secret {self.p['auth_token_secret']['name']}, scheduled for deletion, with a new token",
@@ -616,21 +679,36 @@ class Reconciler:
         started = time.monotonic()
         deadline = started + self.p["wait_timeout"]
         delay = 2
+        watches = {}
         while True:
             group, _ = describe(self.client, self.rg_id)
+            ready = group is None if gone else group is not None and group["Status"] == "available"
+            if group is not None or watches:
+                watch_all(
+                    watches,
+                    f"redis {self.rg_id}",
+                    "elasticache-replication-group",
+                    group,
+                    ready,
+                    "Status",
+                    "ReplicationGroupCreateTime",
+                )
             if gone and group is None:
                 return None
             if not gone and group is not None and group["Status"] == "available":
                 return group
             if group is not None and group["Status"] in ("create-failed",):
                 self.module.fail_json(
-                    msg=f"replication group {self.rg_id} is {group['Status']}", actions=self.plan.actions
+                    msg=f"replication group {self.rg_id} is {group['Status']}",
+                    actions=self.plan.actions,
+                    resources=self.plan.resources,
                 )
             if time.monotonic() > deadline:
                 status = group["Status"] if group else "gone"
                 self.module.fail_json(
                     msg=f"replication group {self.rg_id} still {status} after {self.p['wait_timeout']}s",
                     actions=self.plan.actions,
+                    resources=self.plan.resources,
                 )
             time.sleep(delay)
             delay = next_delay(started)
@@ -699,6 +777,8 @@ class Reconciler:
         group, member = describe(self.client, self.rg_id)
         have = current_state(group, member) if group else None
         before = dict(have) if have else {}
+        self.group_exists = group is not None
+        self.about_group()
 
         if p["state"] == "absent":
             if group is not None:
@@ -978,7 +1058,10 @@ def main():
         before, after, group = reconciler.run()
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(
-            e, msg=f"replication group {reconciler.rg_id} reconciliation failed", actions=reconciler.plan.actions
+            e,
+            msg=f"replication group {reconciler.rg_id} reconciliation failed",
+            actions=reconciler.plan.actions,
+            resources=reconciler.plan.resources,
         )
     result = None
     if module.params["state"] == "present":

@@ -320,6 +320,41 @@ actions:
   sample:
     - create target group trading-prod-orders (HTTP 8080, ip targets) in vpc-0123456789abcdef0
     - "set attributes of target group trading-prod-orders: deregistration_delay.timeout_seconds 30 (was 300)"
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and
+      the changes it gets. The plan summary counts these."
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      type: str
+      choices: [target group]
+    name:
+      description: The group's name.
+      type: str
+    action:
+      description: What happens to the resource.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets, as RV(actions) words them.
+      type: list
+      elements: str
+  sample:
+    - kind: target group
+      name: trading-prod-orders
+      action: create
+      changes:
+        - create target group trading-prod-orders (HTTP 8080, ip targets) in vpc-0123456789abcdef0
+        - "set attributes of target group trading-prod-orders: deregistration_delay.timeout_seconds 30"
+    - kind: target group
+      name: trading-prod-market-data
+      action: change
+      changes:
+        - "update health check of target group trading-prod-market-data: health_check_path /healthz (was /)"
 """
 
 import re
@@ -566,6 +601,7 @@ class TargetGroups:
             name = spec["name"]
             group = found.get(name)
             done = len(self.plan.actions)
+            self.plan.about("target group", name, exists=group is not None)
             if group is None:
                 was, now, result = None, *self.create(spec)
             else:
@@ -733,6 +769,7 @@ class TargetGroups:
             before[name] = {"target_group_arn": group["TargetGroupArn"], **self.state(group, {}, {})}
             before[name].pop("attributes")
             before[name].pop("tags")
+            self.plan.about("target group", name, wanted=False)
             # A load balancer just deleted may hold its groups a moment longer (ResourceInUse): waited out, for a
             # few seconds only when a load balancer is still listed (a rule that uses the group is not going away).
             try:
@@ -745,7 +782,7 @@ class TargetGroups:
                     TargetGroupArn=group["TargetGroupArn"],
                 )
             except is_boto3_error_code("ResourceInUse"):
-                self.plan.actions.pop()
+                self.plan.forget_last()  # not deleted
                 users = ", ".join(group.get("LoadBalancerArns") or []) or "a load balancer"
                 in_use.append(f"{name} (forwarded to by {users})")
         if in_use:
@@ -822,17 +859,19 @@ def main():
     try:
         validate(p["target_groups"], p["state"])
     except Refused as e:
-        module.fail_json(msg=str(e), actions=[])
+        module.fail_json(msg=str(e), actions=[], resources=[])
     client = module.client("elbv2", retry_decorator=retry_decorator())
     groups = TargetGroups(module, client)
     try:
         before, after, results = groups.present() if p["state"] == "present" else groups.absent()
     except (Refused, InUse) as e:
-        module.fail_json(msg=str(e), actions=groups.plan.actions)
+        module.fail_json(msg=str(e), actions=groups.plan.actions, resources=groups.plan.resources)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         # Nothing is rolled back, and a group is never deleted to start again: what was done is in actions.
         what = "reconciliation failed (no group was deleted)" if p["state"] == "present" else "deletion failed"
-        module.fail_json_aws(e, msg=f"target group {what}", actions=groups.plan.actions)
+        module.fail_json_aws(
+            e, msg=f"target group {what}", actions=groups.plan.actions, resources=groups.plan.resources
+        )
     groups.plan.exit_json(module, before, after, target_groups=results)
 
 

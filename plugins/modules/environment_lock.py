@@ -128,6 +128,35 @@ actions:
   returned: always
   type: list
   elements: str
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and
+      the changes it gets. The plan summary counts these."
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      type: str
+      choices: [environment lock]
+    name:
+      description: The lock table (O(table)); taking and releasing a lock are not changes.
+      type: str
+    action:
+      description: What happens to the resource.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets, as RV(actions) words them.
+      type: list
+      elements: str
+  sample:
+    - kind: environment lock
+      name: trading-infra-locks
+      action: create
+      changes:
+        - create lock table trading-infra-locks
 """
 
 import time
@@ -191,6 +220,8 @@ class Lock:
     def ensure_table(self):
         if self.table_exists() is not None:
             return True
+        # The lock itself is not a change to the environment; its table, created once, is.
+        self.plan.about("environment lock", self.p["table"], exists=False)
         if not self.p["create_table"]:
             self.module.fail_json(msg=f"lock table {self.p['table']} does not exist (create_table is false)")
         name = self.p["table"]
@@ -232,6 +263,7 @@ class Lock:
             "-e force_unlock=true to clear its lock.",
             lock=public(held),
             actions=self.plan.actions,
+            resources=self.plan.resources,
         )
 
     def acquire(self):
@@ -334,8 +366,10 @@ def main():
         else:
             held, previous = {}, lock.release()
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"lock {module.params['lock_id']}: failed", actions=lock.plan.actions)
-    module.exit_json(changed=lock.plan.changed, lock=held, previous=previous, actions=lock.plan.actions)
+        module.fail_json_aws(
+            e, msg=f"lock {module.params['lock_id']}: failed", actions=lock.plan.actions, resources=lock.plan.resources
+        )
+    lock.plan.exit_json(module, lock=held, previous=previous)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,44 @@ actions:
   type: list
   elements: str
   sample: ["create detector", "set features EKS_AUDIT_LOGS=ENABLED"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "GuardDuty detector"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "us-east-1"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: change
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "update detector: FindingPublishingFrequency=FIFTEEN_MINUTES"
+        - "tag detector: set Environment"
+  sample:
+    - kind: "GuardDuty detector"
+      name: "us-east-1"
+      action: change
+      changes:
+        - "update detector: FindingPublishingFrequency=FIFTEEN_MINUTES"
+        - "tag detector: set Environment"
 """
 
 import copy
@@ -190,6 +228,8 @@ def main():
         ids = paginate(client, "list_detectors", "DetectorIds")
         detector_id = ids[0] if ids else None
         before = current_state(client.get_detector(DetectorId=detector_id, aws_retry=True)) if detector_id else None
+        # A region has at most one detector, named by nothing but its generated id: the region names it.
+        plan.about("GuardDuty detector", module.region, exists=detector_id is not None, wanted=p["state"] == "present")
 
         if p["state"] == "absent":
             if detector_id:
@@ -260,7 +300,9 @@ def main():
                 lambda keys: client.untag_resource(ResourceArn=arn(), TagKeys=keys, aws_retry=True),
             )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="GuardDuty detector reconciliation failed", actions=plan.actions)
+        module.fail_json_aws(
+            e, msg="GuardDuty detector reconciliation failed", actions=plan.actions, resources=plan.resources
+        )
 
     plan.exit_json(module, before, after, detector_id=detector_id, detector=after)
 

@@ -99,6 +99,42 @@ actions:
   type: list
   elements: str
   sample: ["set password policy: minimum_length 8 -> 14, reuse_prevention 0 -> 24"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "password policy"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "account"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: change
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "set password policy: minimum_length 8 -> 14, reuse_prevention 0 -> 24"
+  sample:
+    - kind: "password policy"
+      name: "account"
+      action: change
+      changes:
+        - "set password policy: minimum_length 8 -> 14, reuse_prevention 0 -> 24"
 """
 
 try:
@@ -181,6 +217,8 @@ def main():
             before = comparable(client.get_account_password_policy(aws_retry=True)["PasswordPolicy"])
         except is_boto3_error_code("NoSuchEntity"):
             before = None
+        # The account has one password policy, with no name of its own.
+        plan.about("password policy", "account", exists=before is not None, wanted=p["state"] == "present")
         if p["state"] == "absent":
             if before is not None:
                 plan.do("delete password policy", client.delete_account_password_policy, aws_retry=True)
@@ -197,7 +235,9 @@ def main():
                 **request(wanted),
             )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="IAM password policy reconciliation failed", actions=plan.actions)
+        module.fail_json_aws(
+            e, msg="IAM password policy reconciliation failed", actions=plan.actions, resources=plan.resources
+        )
     plan.exit_json(module, before or {}, wanted, policy=wanted)
 
 

@@ -69,6 +69,34 @@ actions:
   returned: always
   type: list
   elements: str
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and the
+      changes it gets. The plan summary counts these."
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, always V(OIDC provider).
+      type: str
+    name:
+      description: The provider's issuer, without its scheme (RV(issuer)).
+      type: str
+    action:
+      description: What happens to it.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets (entries of RV(actions)).
+      type: list
+      elements: str
+  sample:
+    - kind: OIDC provider
+      name: oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE
+      action: create
+      changes:
+        - create OIDC provider oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE
 """
 
 try:
@@ -82,6 +110,9 @@ from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan impo
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
+
+
+KIND = "OIDC provider"
 
 
 def find(client, issuer):
@@ -103,15 +134,19 @@ def delete_tagged(module, wanted):
             found = client.get_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"], aws_retry=True)
             tags = {t["Key"]: t["Value"] for t in found.get("Tags", [])}
             if all(tags.get(k) == v for k, v in wanted.items()):
+                issuer = provider["Arn"].split(":oidc-provider/", 1)[-1]
+                plan.about(KIND, issuer, wanted=False)
                 plan.do(
-                    f"delete OIDC provider {provider['Arn'].split(':oidc-provider/', 1)[-1]}",
+                    f"delete OIDC provider {issuer}",
                     client.delete_open_id_connect_provider,
                     OpenIDConnectProviderArn=provider["Arn"],
                     aws_retry=True,
                 )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="OIDC providers: deletion by tags failed", actions=plan.actions)
-    module.exit_json(changed=plan.changed, actions=plan.actions, issuer=None)
+        module.fail_json_aws(
+            e, msg="OIDC providers: deletion by tags failed", actions=plan.actions, resources=plan.resources
+        )
+    module.exit_json(changed=plan.changed, actions=plan.actions, resources=plan.resources, issuer=None)
 
 
 def main():
@@ -149,6 +184,7 @@ def main():
             else {}
         )
         after = {}
+        plan.about(KIND, issuer, exists=arn is not None, wanted=p["state"] == "present")
         if p["state"] == "absent":
             if arn:
                 plan.do(
@@ -214,7 +250,9 @@ def main():
                     ),
                 )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"OIDC provider {issuer}: reconciliation failed", actions=plan.actions)
+        module.fail_json_aws(
+            e, msg=f"OIDC provider {issuer}: reconciliation failed", actions=plan.actions, resources=plan.resources
+        )
     plan.exit_json(module, before, after, arn=arn, issuer=issuer)
 
 

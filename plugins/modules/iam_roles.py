@@ -206,6 +206,36 @@ actions:
   sample:
     - create role trading-prod-eks-node
     - attach arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy to role trading-prod-eks-node
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and the
+      changes it gets. The plan summary counts these."
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, always V(IAM role). Its trust policy, policies, tags and (on
+        deletion) its own instance profile are part of it.
+      type: str
+    name:
+      description: The role's name.
+      type: str
+    action:
+      description: What happens to it.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets (entries of RV(actions)).
+      type: list
+      elements: str
+  sample:
+    - kind: IAM role
+      name: trading-prod-eks-node
+      action: create
+      changes:
+        - create role trading-prod-eks-node
+        - attach arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy to role trading-prod-eks-node
 """
 
 import json
@@ -232,6 +262,8 @@ from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries i
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
 
+KIND = "IAM role"
+
 # Roles read and reconciled at a time: IAM's read quotas are generous, and a component has a dozen at most.
 WORKERS = 6
 
@@ -246,7 +278,7 @@ class StepFailed(Exception):
     def __init__(self, role: str, step: str, error: Exception, plan: Plan | None = None) -> None:
         super().__init__(f"role {role}: {step}: {error}")
         self.role, self.step, self.error = role, step, error
-        self.actions = list(plan.actions) if plan else []
+        self.plan = plan  # what was done to the role before the failure
 
 
 class RolePlan(Plan):
@@ -260,7 +292,7 @@ class RolePlan(Plan):
         try:
             return super().do(description, func, *args, **kwargs)
         except AWS_ERRORS as e:
-            self.actions.pop()
+            self.forget_last()
             raise StepFailed(self.role, description, e, self) from e
 
 
@@ -382,6 +414,8 @@ def reconcile(client, check_mode: bool, wanted: dict, current: dict | None, tags
     name = wanted["name"]
     plan = RolePlan(check_mode, name)
     created = current is None
+    # Its trust policy, policies and tags are parts of the role: a change of it, or of its create.
+    plan.about(KIND, name, exists=not created)
     after = (
         dict(current)
         if current
@@ -516,6 +550,8 @@ def delete(client, check_mode: bool, current: dict) -> RolePlan:
     """Delete one role and what keeps IAM from deleting it (instance profiles, policies)."""
     name = current["name"]
     plan = RolePlan(check_mode, name)
+    # Its policies and its own instance profile (the console's, of its name) go with it: one deletion.
+    plan.about(KIND, name, wanted=False)
     try:
         profiles = paginate(client, "list_instance_profiles_for_role", "InstanceProfiles", RoleName=name)
     except AWS_ERRORS as e:
@@ -629,13 +665,16 @@ def main():
         for state, (role_plan, error) in zip(gone, done, strict=True):
             if error is not None:
                 failures.append(error if isinstance(error, StepFailed) else StepFailed(state["name"], "delete", error))
-            plan.actions.extend(role_plan.actions if role_plan else failures[-1].actions)
+            done_plan = role_plan if role_plan else failures[-1].plan
+            if done_plan is not None:
+                plan.merge(done_plan)
             before[state["name"]] = diff_view(state)
         results = {n: result_of(None, n) for n in names}
         if failures:
             module.fail_json(
                 msg=failure_message(failures, "delete", "what was done is in actions"),
                 actions=plan.actions,
+                resources=plan.resources,
                 roles=results,
             )
         plan.exit_json(module, before, {}, roles=results)
@@ -649,7 +688,7 @@ def main():
         except AWS_ERRORS as e:
             module.fail_json_aws(e, msg="could not look up the managed policies to attach (nothing was changed)")
     if problems:
-        module.fail_json(msg="; ".join(problems) + " (nothing was changed)", actions=[])
+        module.fail_json(msg="; ".join(problems) + " (nothing was changed)", actions=[], resources=[])
 
     done = parallel(
         lambda w: reconcile(client, module.check_mode, w, current[w["name"]], tags, p["purge_tags"]), wanted
@@ -660,11 +699,12 @@ def main():
         if error is not None:
             failed = error if isinstance(error, StepFailed) else StepFailed(name, "reconcile", error)
             failures.append(failed)
-            plan.actions.extend(failed.actions)
+            if failed.plan is not None:
+                plan.merge(failed.plan)
             results[name] = result_of(current[name], name)
             continue
         role_plan, state = outcome
-        plan.actions.extend(role_plan.actions)
+        plan.merge(role_plan)
         results[name] = result_of(state, name)
         if role_plan.changed:
             before[name], after[name] = diff_view(current[name]), diff_view(state)
@@ -672,8 +712,10 @@ def main():
         # Never undone by deleting: a role keeps what it had and what was done to it (listed in actions).
         msg = failure_message(failures, "configure", "no role was deleted; what was done is in actions")
         if isinstance(failures[0].error, AWS_ERRORS):
-            module.fail_json_aws(failures[0].error, msg=msg, actions=plan.actions, roles=results)
-        module.fail_json(msg=msg, actions=plan.actions, roles=results)
+            module.fail_json_aws(
+                failures[0].error, msg=msg, actions=plan.actions, resources=plan.resources, roles=results
+            )
+        module.fail_json(msg=msg, actions=plan.actions, resources=plan.resources, roles=results)
     plan.exit_json(module, before, after, roles=results)
 
 

@@ -98,6 +98,37 @@ actions:
   type: list
   elements: str
   sample: ["create key alias/trading-prod-data", "enable rotation of alias/trading-prod-data"]
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and the
+      changes it gets. The plan summary counts these."
+    - A key taken back from its scheduled deletion was never gone, so that is a V(change) of it.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, always V(KMS key).
+      type: str
+    name:
+      description: The key's alias (C(alias/...)); the alias is part of the key, not another resource.
+      type: str
+    action:
+      description: What happens to it.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets (entries of RV(actions)).
+      type: list
+      elements: str
+  sample:
+    - kind: KMS key
+      name: alias/trading-prod-data
+      action: create
+      changes:
+        - create key alias/trading-prod-data
+        - name it alias/trading-prod-data
+        - enable rotation of alias/trading-prod-data
 """
 
 import json
@@ -117,6 +148,9 @@ from ansible_collections.ninetynine.trading_infra.plugins.module_utils.concurren
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
+
+
+KIND = "KMS key"
 
 
 def alias_name(alias):
@@ -181,10 +215,12 @@ def main():
                 module.exit_json(
                     changed=False,
                     actions=[],
+                    resources=[],
                     key_id=key and key["KeyId"],
                     key_arn=key and key["Arn"],
                     key_state=key and key["KeyState"],
                 )
+            plan.about(KIND, alias, wanted=False)
             plan.do(
                 f"schedule the deletion of {alias} in {p['pending_window']} days",
                 client.schedule_key_deletion,
@@ -207,6 +243,8 @@ def main():
             "rotation": p["enable_key_rotation"],
             "tags": p["tags"],
         }
+        # A key pending deletion still exists: taking it back is a change of it.
+        plan.about(KIND, alias, exists=key is not None)
         if key is None:
             request = {"Description": p["description"], "KeyUsage": "ENCRYPT_DECRYPT", "KeySpec": "SYMMETRIC_DEFAULT"}
             if wanted_policy:
@@ -233,7 +271,7 @@ def main():
             except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):
                 # A key without its alias would be found by no later run: it is not left behind.
                 client.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7, aws_retry=True)
-                plan.actions.append(f"schedule the deletion of the new key {key_id} (it could not be set up)")
+                plan.do(f"schedule the deletion of the new key {key_id} (it could not be set up)")  # made above
                 raise
             plan.exit_json(
                 module,
@@ -302,7 +340,9 @@ def main():
                 lambda keys: client.untag_resource(KeyId=key_id, TagKeys=keys, aws_retry=True),
             )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"KMS key {alias} reconciliation failed", actions=plan.actions)
+        module.fail_json_aws(
+            e, msg=f"KMS key {alias} reconciliation failed", actions=plan.actions, resources=plan.resources
+        )
     plan.exit_json(module, before, after, key_id=key_id, key_arn=key["Arn"], key_state=after["key_state"])
 
 

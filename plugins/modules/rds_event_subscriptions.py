@@ -194,6 +194,44 @@ actions:
   elements: str
   sample: ["create RDS event subscription trading-prod-db-cluster: failure, maintenance events of every db-cluster
             to arn:aws:sns:us-east-1:123456789012:trading-prod-alerts"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "event subscription"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "trading-prod-db-cluster"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: create
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "create RDS event subscription trading-prod-db-cluster: failure, maintenance events of every db-cluster
+          to arn:aws:sns:us-east-1:123456789012:trading-prod-alerts"
+  sample:
+    - kind: "event subscription"
+      name: "trading-prod-db-cluster"
+      action: create
+      changes:
+        - "create RDS event subscription trading-prod-db-cluster: failure, maintenance events of every db-cluster
+          to arn:aws:sns:us-east-1:123456789012:trading-prod-alerts"
 """
 
 import re
@@ -245,6 +283,7 @@ BROKEN = {
     "topic-not-exist": "the SNS topic was deleted after the subscription was created",
 }
 FIELDS = ("sns_topic_arn", "source_type", "event_categories", "source_ids", "enabled")
+KIND = "event subscription"
 
 
 class Refused(Exception):
@@ -419,6 +458,7 @@ class EventSubscriptions:
         for spec in specs:
             done = len(self.plan.actions)
             subscription = existing.get(key(spec["name"]))
+            self.plan.about(KIND, spec["name"], exists=subscription is not None)
             if subscription is None:
                 now = self.create(spec)
             else:
@@ -437,6 +477,7 @@ class EventSubscriptions:
             if subscription.get("Status") == "deleting":
                 continue  # already on its way: waited for, not deleted again
             before[name] = self.state(subscription, None)
+            self.plan.about(KIND, name, wanted=False)
             self.plan.do(
                 f"delete RDS event subscription {name} (not listed, its name starts with {self.params['name_prefix']})",
                 self.delete,
@@ -581,6 +622,7 @@ class EventSubscriptions:
             if subscription.get("Status") == "deleting":
                 continue  # already on its way: waited for, not deleted again
             before[spec["name"]] = self.state(subscription, None)
+            self.plan.about(KIND, spec["name"], wanted=False)
             self.plan.do(
                 f"delete RDS event subscription {spec['name']}",
                 self.delete,
@@ -653,7 +695,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     problems = offline_problems(module.params)
     if problems:
-        module.fail_json(msg="; ".join(problems) + ". Nothing was changed.", actions=[])
+        module.fail_json(msg="; ".join(problems) + ". Nothing was changed.", actions=[], resources=[])
     subscriptions = EventSubscriptions(module, module.client("rds", retry_decorator=retry_decorator()))
     try:
         if module.params["state"] == "absent":
@@ -661,13 +703,18 @@ def main():
         else:
             before, after, results = subscriptions.present()
     except Refused as e:
-        module.fail_json(msg=f"{e}. Nothing was changed.", actions=subscriptions.plan.actions)
+        module.fail_json(
+            msg=f"{e}. Nothing was changed.",
+            actions=subscriptions.plan.actions,
+            resources=subscriptions.plan.resources,
+        )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         # Nothing is rolled back or deleted: what was done is in actions.
         module.fail_json_aws(
             e,
             msg="RDS event subscription reconciliation failed (no subscription was deleted)",
             actions=subscriptions.plan.actions,
+            resources=subscriptions.plan.resources,
         )
     subscriptions.plan.exit_json(module, before, after, subscriptions=results)
 

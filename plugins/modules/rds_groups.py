@@ -264,6 +264,46 @@ actions:
     - create DB cluster parameter group trading-prod-aurora (aurora-postgresql16)
     - "set parameters of DB cluster parameter group trading-prod-aurora: log_min_duration_statement=1000 (was 500,
       immediate)"
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "DB cluster parameter group"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "trading-prod-aurora"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: create
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample: ["create DB cluster parameter group trading-prod-aurora (aurora-postgresql16)"]
+  sample:
+    - kind: DB cluster parameter group
+      name: trading-prod-aurora
+      action: create
+      changes:
+        - create DB cluster parameter group trading-prod-aurora (aurora-postgresql16)
+        - "set parameters of DB cluster parameter group trading-prod-aurora: rds.force_ssl=1"
+    - kind: DB subnet group
+      name: trading-prod-aurora
+      action: change
+      changes: ["update DB subnet group trading-prod-aurora: subnets add subnet-0123456789abcdef0"]
 """
 
 try:
@@ -288,6 +328,7 @@ PARAMETERS_PER_CALL = 20
 SUBNET_GROUP_NOT_FOUND = "DBSubnetGroupNotFoundFault"
 PARAMETER_GROUP_NOT_FOUND = ["DBParameterGroupNotFound", "DBClusterParameterGroupNotFound"]
 IN_USE = ["InvalidDBParameterGroupState", "InvalidDBSubnetGroupStateFault"]
+SUBNET_GROUP = "DB subnet group"  # the kind of resource, as the resources return value names it
 
 
 class Refused(Exception):
@@ -492,6 +533,7 @@ class RdsGroups:
         spec = self.params["subnet_group"]
         name, subnets = spec["name"], sorted(set(spec["subnets"]))
         label = f"DB subnet group {name}"
+        self.plan.about(SUBNET_GROUP, name, exists=group is not None)
         if group is None:
             description = spec.get("description") or name
             request = {"DBSubnetGroupName": name, "DBSubnetGroupDescription": description, "SubnetIds": subnets}
@@ -545,6 +587,8 @@ class RdsGroups:
         spec = self.params[kind.option]
         name = spec["name"]
         label = f"{kind.label} {name}"
+        # Its parameters and tags are the group's own changes.
+        self.plan.about(kind.label, name, exists=group is not None)
         want = self.wanted_parameters(spec)
         if group is None:
             family, description = spec["family"], spec.get("description") or name
@@ -648,6 +692,7 @@ class RdsGroups:
             if group is None:
                 continue
             if part == "subnet_group":
+                self.plan.about(SUBNET_GROUP, name, wanted=False)
                 label, call, request = f"DB subnet group {name}", "delete_db_subnet_group", {"DBSubnetGroupName": name}
                 before[part] = {
                     "name": name,
@@ -656,6 +701,7 @@ class RdsGroups:
                 }
             else:
                 kind = CLUSTER if part == CLUSTER.option else INSTANCE
+                self.plan.about(kind.label, name, wanted=False)
                 label, call, request = f"{kind.label} {name}", f"delete_{kind.snake}", {kind.name_key: name}
                 before[part] = {
                     "name": name,
@@ -665,7 +711,7 @@ class RdsGroups:
             try:
                 self.plan.do(f"delete {label}", self.call, call, **request)
             except is_boto3_error_code(IN_USE) as e:
-                self.plan.actions.pop()
+                self.plan.forget_last()
                 before.pop(part)
                 in_use.append(f"{label} ({e.response['Error'].get('Message', 'in use')})")
         if in_use:
@@ -704,17 +750,17 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     p = module.params
     if p["subnet_group"] is not None and p["subnet_group"]["name"].lower() == "default":
-        module.fail_json(msg="subnet_group: the DB subnet group named default is RDS's own", actions=[])
+        module.fail_json(msg="subnet_group: the DB subnet group named default is RDS's own", actions=[], resources=[])
     client = module.client("rds", retry_decorator=retry_decorator())
     groups = RdsGroups(module, client)
     try:
         before, after, results = groups.present() if p["state"] == "present" else groups.absent()
     except (Refused, InUse) as e:
-        module.fail_json(msg=str(e), actions=groups.plan.actions)
+        module.fail_json(msg=str(e), actions=groups.plan.actions, resources=groups.plan.resources)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         # Nothing is rolled back, and a group is never deleted to start again: what was done is in actions.
         what = "reconciliation failed (no group was deleted)" if p["state"] == "present" else "deletion failed"
-        module.fail_json_aws(e, msg=f"RDS group {what}", actions=groups.plan.actions)
+        module.fail_json_aws(e, msg=f"RDS group {what}", actions=groups.plan.actions, resources=groups.plan.resources)
     groups.plan.exit_json(module, before, after, **results)
 
 

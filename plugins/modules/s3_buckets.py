@@ -378,6 +378,41 @@ actions:
   sample:
     - create bucket trading-prod-alb-logs-123456789012 in us-east-1 (object ownership BucketOwnerEnforced)
     - "set the public access block of bucket trading-prod-alb-logs-123456789012: block_public_acls true, ..."
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and
+      the changes it gets. The plan summary counts these."
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      type: str
+      choices: [S3 bucket]
+    name:
+      description: The bucket's name.
+      type: str
+    action:
+      description: What happens to the resource.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets, as RV(actions) words them.
+      type: list
+      elements: str
+  sample:
+    - kind: S3 bucket
+      name: trading-prod-alb-logs-123456789012
+      action: create
+      changes:
+        - create bucket trading-prod-alb-logs-123456789012 in us-east-1 (object ownership BucketOwnerEnforced)
+        - turn versioning on for bucket trading-prod-alb-logs-123456789012
+    - kind: S3 bucket
+      name: trading-prod-compliance-123456789012
+      action: change
+      changes:
+        - "tag bucket trading-prod-compliance-123456789012: set Environment"
 """
 
 import json
@@ -792,6 +827,7 @@ class Buckets:
             name = spec["name"]
             done = len(self.plan.actions)
             new = heads[name][0] == "missing"
+            self.plan.about("S3 bucket", name, exists=not new)
             if new:
                 self.create(spec)
                 was = {part: UNCONFIGURED[part] for part in self.parts_of(spec)}
@@ -857,7 +893,7 @@ class Buckets:
         except is_boto3_error_code("BucketAlreadyOwnedByYou"):
             pass  # a run that died after creating it, or another of our calls: ours already
         except is_boto3_error_code("BucketAlreadyExists"):
-            self.plan.actions.pop()
+            self.plan.forget_last()  # not created
             raise Refused(
                 f"bucket names are global to S3, and {name} is taken by another account (BucketAlreadyExists). "
                 "Choose another name."
@@ -1075,13 +1111,19 @@ class Buckets:
                 results[name]["arn"] = self.arn(name)
                 continue
             before[name] = {"arn": self.arn(name), "region": region, "holds_objects": holds}
+            self.plan.about("S3 bucket", name, wanted=False)
+            emptying = f"delete every object version and delete marker of bucket {name}"
             if holds:
-                self.plan.do(f"delete every object version and delete marker of bucket {name}", self.empty, name)
+                self.plan.do(emptying, self.empty, name)
             try:
                 self.plan.do(f"delete bucket {name}", self.call, "delete_bucket", Bucket=name)
             except is_boto3_error_code("BucketNotEmpty"):
                 # Objects written since the bucket was listed (or emptied).
-                self.plan.actions.pop()
+                self.plan.forget_last()  # not deleted
+                if holds:  # emptied, though: a change to the bucket it keeps, not its deletion
+                    self.plan.forget_last()
+                    self.plan.about("S3 bucket", name)
+                    self.plan.do(emptying)  # done above
                 before.pop(name)
                 if self.params["delete_only_if_empty"]:
                     self.keep(spec, results, kept)
@@ -1199,7 +1241,7 @@ def main():
     try:
         validate(p, list(client.meta.service_model.shape_for("TransitionStorageClass").enum))
     except Refused as e:
-        module.fail_json(msg=str(e), actions=[])
+        module.fail_json(msg=str(e), actions=[], resources=[])
     kept = []
     try:
         if p["state"] == "present":
@@ -1207,11 +1249,11 @@ def main():
         else:
             before, after, results, kept = buckets.absent()
     except (Refused, NotEmpty) as e:
-        module.fail_json(msg=str(e), actions=buckets.plan.actions)
+        module.fail_json(msg=str(e), actions=buckets.plan.actions, resources=buckets.plan.resources)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         # Nothing is rolled back, and a bucket is never deleted to start again: what was done is in actions.
         what = "reconciliation failed (no bucket was deleted)" if p["state"] == "present" else "deletion failed"
-        module.fail_json_aws(e, msg=f"bucket {what}", actions=buckets.plan.actions)
+        module.fail_json_aws(e, msg=f"bucket {what}", actions=buckets.plan.actions, resources=buckets.plan.resources)
     buckets.plan.exit_json(module, before, after, buckets=results, kept=kept)
 
 

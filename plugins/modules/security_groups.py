@@ -265,6 +265,41 @@ actions:
   sample:
     - create security group trading-prod-alb in vpc-0123456789abcdef0
     - "authorize ingress on trading-prod-alb-targets: tcp 8080 from group trading-prod-alb"
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and the
+      changes it gets. The plan summary counts these."
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, always V(security group). A group's rules and tags are part of it.
+      type: str
+    name:
+      description: The group's name; with O(state=absent) and no O(vpc_id), a name that matches groups in
+        several VPCs is given with each group's id in brackets.
+      type: str
+    action:
+      description: What happens to it.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets (entries of RV(actions)).
+      type: list
+      elements: str
+  sample:
+    - kind: security group
+      name: trading-prod-alb
+      action: create
+      changes:
+        - create security group trading-prod-alb in vpc-0123456789abcdef0
+        - 'authorize ingress on trading-prod-alb: tcp 443 from 0.0.0.0/0'
+    - kind: security group
+      name: trading-prod-alb-targets
+      action: change
+      changes:
+        - 'authorize ingress on trading-prod-alb-targets: tcp 8080 from group trading-prod-alb'
 """
 
 import ipaddress
@@ -526,6 +561,9 @@ def api_permission(rule: Rule, description: str | None = None) -> dict:
     return perm
 
 
+KIND = "security group"
+
+
 class SecurityGroups:
     def __init__(self, module, client):
         self.module = module
@@ -659,6 +697,7 @@ class SecurityGroups:
             VpcId=self.vpc_id,
             TagSpecifications=tag_spec("security-group", tags),
         )
+        self.plan.about(KIND, name, exists=False)
         created = self.plan.do(
             f"create security group {name} in {self.vpc_id}", self.call, "create_security_group", **request
         )
@@ -687,6 +726,8 @@ class SecurityGroups:
         state = {"description": group["Description"], "rules": [], "rules_egress": [], "tags": current_tags}
         before = None if new else dict(state)
         after = dict(state)
+        # Its tags and rules are parts of the group: a change of it, or of its create.
+        self.plan.about(KIND, name, exists=not new)
 
         tags = self.wanted_tags(spec)
         if tags is not None and not new:
@@ -770,8 +811,15 @@ class SecurityGroups:
         going = {g["GroupId"]: g["GroupName"] for g in found}
         self.ids.update({g["GroupName"]: g["GroupId"] for g in found})
         names = self.names()
+        # Without a VPC (by tags), one name may match a group in each of several VPCs: each is a resource.
+        counted = [g["GroupName"] for g in found]
+        label = {
+            g["GroupId"]: g["GroupName"] if counted.count(g["GroupName"]) == 1 else f"{g['GroupName']} ({g['GroupId']})"
+            for g in found
+        }
         before = {}
         for group in found:
+            self.plan.about(KIND, label[group["GroupId"]], wanted=False)
             state = {"description": group["Description"], "tags": tag_dict(group)}
             for option, direction, key, _result in DIRECTIONS:
                 current, raw = current_rules(group.get(key))
@@ -789,6 +837,7 @@ class SecurityGroups:
                     )
             before[group["GroupName"]] = state
         for group in found:
+            self.plan.about(KIND, label[group["GroupId"]], wanted=False)
             self.plan.do(
                 f"delete security group {group['GroupName']} ({group['GroupId']})",
                 self.call,
@@ -876,11 +925,13 @@ def main():
     try:
         before, after, results = groups.present() if p["state"] == "present" else groups.absent()
     except Refused as e:
-        module.fail_json(msg=str(e), actions=groups.plan.actions)
+        module.fail_json(msg=str(e), actions=groups.plan.actions, resources=groups.plan.resources)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         # Nothing is rolled back, and a group is never deleted to start again: what was done is in actions.
         what = "reconciliation failed (no group was deleted)" if p["state"] == "present" else "deletion failed"
-        module.fail_json_aws(e, msg=f"security group {what}", actions=groups.plan.actions)
+        module.fail_json_aws(
+            e, msg=f"security group {what}", actions=groups.plan.actions, resources=groups.plan.resources
+        )
     groups.plan.exit_json(module, before, after, security_groups=results)
 
 

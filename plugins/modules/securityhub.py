@@ -97,6 +97,44 @@ actions:
   type: list
   elements: str
   sample: ["enable Security Hub", "enable standard fsbp"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "Security Hub"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "us-east-1"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: create
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "enable Security Hub (no default standards)"
+        - "enable standards fsbp"
+  sample:
+    - kind: "Security Hub"
+      name: "us-east-1"
+      action: create
+      changes:
+        - "enable Security Hub (no default standards)"
+        - "enable standards fsbp"
 """
 
 import time
@@ -175,6 +213,8 @@ def main():
         enabled = paginate(client, "get_enabled_standards", "StandardsSubscriptions") if hub else []
         enabled = [s for s in enabled if s["StandardsStatus"] not in ("DELETING", "FAILED")]
         before = {"enabled": hub is not None, "standards": sorted(short_name(s["StandardsArn"]) for s in enabled)}
+        # One hub per account and region, named by nothing else; its standards are its own changes.
+        plan.about("Security Hub", module.region, exists=hub is not None, wanted=p["state"] == "present")
 
         if p["state"] == "absent":
             if hub:
@@ -229,7 +269,9 @@ def main():
             enabled = wait_until_settled(module, client, set(wanted), p["wait_timeout"])
             have = {s["StandardsArn"]: s for s in enabled}
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Security Hub reconciliation failed", actions=plan.actions)
+        module.fail_json_aws(
+            e, msg="Security Hub reconciliation failed", actions=plan.actions, resources=plan.resources
+        )
 
     standards = [
         {

@@ -95,6 +95,44 @@ actions:
   type: list
   elements: str
   sample: ["create topic trading-prod-alerts", "subscribe email oncall@example.com"]
+resources:
+  description: >-
+    The resources changed (or, in check mode, that would be), each once: what happens to it and the changes it
+    gets. The plan summary counts these.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      returned: always
+      type: str
+      sample: "SNS topic"
+    name:
+      description: The resource's name.
+      returned: always
+      type: str
+      sample: "trading-prod-alerts"
+    action:
+      description: What happens to the resource, one of V(create), V(change) or V(delete).
+      returned: always
+      type: str
+      sample: create
+    changes:
+      description: The changes it gets, as in RV(actions).
+      returned: always
+      type: list
+      elements: str
+      sample:
+        - "create topic trading-prod-alerts encrypted with alias/trading-prod-compliance"
+        - "subscribe email oncall@example.com"
+  sample:
+    - kind: "SNS topic"
+      name: "trading-prod-alerts"
+      action: create
+      changes:
+        - "create topic trading-prod-alerts encrypted with alias/trading-prod-compliance"
+        - "subscribe email oncall@example.com"
 """
 
 import json
@@ -204,6 +242,8 @@ def main():
             if arn
             else {}
         )
+        # The subscriptions are the topic's own changes.
+        plan.about("SNS topic", p["name"], exists=arn is not None, wanted=p["state"] == "present")
 
         if p["state"] == "absent":
             if arn:
@@ -292,7 +332,9 @@ def main():
             "tags": wanted_tags if p["tags"] is not None else tags,
         }
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"SNS topic {p['name']} reconciliation failed", actions=plan.actions)
+        module.fail_json_aws(
+            e, msg=f"SNS topic {p['name']} reconciliation failed", actions=plan.actions, resources=plan.resources
+        )
     plan.exit_json(
         module,
         before,

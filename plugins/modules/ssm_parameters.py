@@ -90,6 +90,40 @@ actions:
   returned: always
   type: list
   elements: str
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and
+      the changes it gets. The plan summary counts these."
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      type: str
+      choices: [SSM parameter]
+    name:
+      description: The full name of the parameter.
+      type: str
+    action:
+      description: What happens to the resource.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets, as RV(actions) words them.
+      type: list
+      elements: str
+  sample:
+    - kind: SSM parameter
+      name: /trading/prod/network/vpc_id
+      action: change
+      changes:
+        - update /trading/prod/network/vpc_id
+    - kind: SSM parameter
+      name: /trading/prod/eks/cluster_name
+      action: create
+      changes:
+        - create /trading/prod/eks/cluster_name
 """
 
 try:
@@ -160,6 +194,7 @@ def main():
             if have == (kind, value):
                 continue
             request = dict(Name=name, Value=value, Type=kind, Description=p["description"], Tier="Standard")
+            plan.about("SSM parameter", name, exists=have is not None)
             if have is None:
                 if p["tags"]:
                     request["Tags"] = tag_list(p["tags"])
@@ -181,11 +216,14 @@ def main():
         for start in range(0, len(stale), 10):  # DeleteParameters takes ten names at a time
             batch = stale[start : start + 10]
             for name in batch:
-                plan.actions.append(f"delete {name}")
+                plan.about("SSM parameter", name, wanted=False)
+                plan.do(f"delete {name}")  # made below, ten at a time
             if not module.check_mode:
                 client.delete_parameters(Names=batch, aws_retry=True)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"parameters under {path}: reconciliation failed", actions=plan.actions)
+        module.fail_json_aws(
+            e, msg=f"parameters under {path}: reconciliation failed", actions=plan.actions, resources=plan.resources
+        )
     before = {n: v for n, (_k, v) in sorted(current.items())}
     after = {n: v for n, (_k, v) in sorted(wanted.items())}
     after = dict({n: v for n, v in before.items() if n not in stale}, **after)

@@ -108,6 +108,36 @@ actions:
   type: list
   elements: str
   sample: ["create flow log trading-prod-flow-log on vpc-0123 to cloud-watch-logs"]
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and the
+      changes it gets. The plan summary counts these."
+    - Replacing the flow log (an immutable setting changed, so a delete and a create) is a V(change) of it.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, always V(flow log).
+      type: str
+    name:
+      description: The flow log's name (O(name)); a duplicate deleted (another flow log of that name on the
+        resource) is named with its id in brackets, for example V(trading-prod-flow-log (fl-0123\)).
+      type: str
+    action:
+      description: What happens to it.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets (entries of RV(actions)).
+      type: list
+      elements: str
+  sample:
+    - kind: flow log
+      name: trading-prod-flow-log
+      action: create
+      changes:
+        - create flow log trading-prod-flow-log on vpc-0123 to cloud-watch-logs
 """
 
 try:
@@ -142,6 +172,14 @@ def _settings(params):
     if params["log_format"]:
         wanted["LogFormat"] = params["log_format"]
     return wanted
+
+
+KIND = "flow log"
+
+
+def _name(name, flow_log, current):
+    """How ``resources`` names a flow log: by its name, a duplicate by its name and id."""
+    return name if flow_log is current else f"{name} ({flow_log['FlowLogId']})"
 
 
 def _summary(flow_log):
@@ -209,6 +247,7 @@ def main():
         before = _summary(current)
         if p["state"] == "absent":
             for fl in existing:
+                plan.about(KIND, _name(p["name"], fl, current), wanted=False)
                 plan.do(
                     f"delete flow log {p['name']} {fl['FlowLogId']}",
                     client.delete_flow_logs,
@@ -222,6 +261,8 @@ def main():
         # Duplicates (several flow logs with our name on the resource) are collapsed to one.
         stale = existing[1:] + ([current] if drift else [])
         for fl in stale:
+            # The current flow log is replaced (a change to it); a duplicate is deleted.
+            plan.about(KIND, _name(p["name"], fl, current), wanted=fl is current)
             why = (
                 ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in drift.items())
                 if fl is current
@@ -233,6 +274,7 @@ def main():
                 FlowLogIds=[fl["FlowLogId"]],
                 aws_retry=True,
             )
+        plan.about(KIND, p["name"], exists=current is not None)
         if current is None or drift:
             request = dict(
                 wanted,
@@ -244,9 +286,12 @@ def main():
             label = f"create flow log {p['name']} on {p['resource_id'] or '(resource to be created)'} to {target}"
             response = plan.do(label, client.create_flow_logs if p["resource_id"] else None, aws_retry=True, **request)
             if response and response.get("Unsuccessful"):
+                plan.forget_last()  # not created
                 module.fail_json(
                     msg=f"AWS refused the flow log: {response['Unsuccessful'][0]['Error']['Message']}",
                     unsuccessful=response["Unsuccessful"],
+                    actions=plan.actions,
+                    resources=plan.resources,
                 )
             flow_log_id = response["FlowLogIds"][0] if response else None
         else:
@@ -261,7 +306,7 @@ def main():
         elif current:
             result["flow_log"] = camel_dict_to_snake_dict(current, ignore_list=["Tags"])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="flow log reconciliation failed", actions=plan.actions)
+        module.fail_json_aws(e, msg="flow log reconciliation failed", actions=plan.actions, resources=plan.resources)
 
     plan.exit_json(module, before, after, flow_log_id=flow_log_id, **result)
 

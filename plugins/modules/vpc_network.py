@@ -298,11 +298,57 @@ actions:
   type: list
   elements: str
   sample: ["create VPC trading-prod 10.0.0.0/16", "create subnet trading-prod-private-us-east-1a 10.0.0.0/19"]
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and the
+      changes it gets. The plan summary counts these."
+    - Routes and subnet associations are changes of their route table, entries and associations of their
+      network ACL, tags of their resource. The rules of the VPC's default security group and the entries of
+      its default network ACL (which AWS makes and deletes with the VPC) are changes of the VPC.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, one of V(VPC), V(internet gateway), V(subnet), V(Elastic IP), V(NAT
+        gateway), V(route table), V(VPC endpoint) (the S3 gateway endpoint) and V(network ACL).
+      type: str
+    name:
+      description: The resource's Name tag (V(NAME-private-us-east-1a), V(NAME-nat-us-east-1a), V(NAME-s3),
+        ...). A resource deleted without a Name tag is named by its id, and one whose name another resource
+        has (the one replacing it, a duplicate) by its name with its id in brackets.
+      type: str
+    action:
+      description: What happens to it.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets (entries of RV(actions)).
+      type: list
+      elements: str
+  sample:
+    - kind: VPC
+      name: trading-prod
+      action: create
+      changes:
+        - create VPC trading-prod 10.0.0.0/16
+        - set enableDnsHostnames=True on VPC vpc-0123456789abcdef0
+    - kind: subnet
+      name: trading-prod-private-us-east-1a
+      action: create
+      changes:
+        - create subnet trading-prod-private-us-east-1a 10.0.0.0/19
+    - kind: route table
+      name: trading-prod-private-us-east-1a
+      action: change
+      changes:
+        - re-route 0.0.0.0/0 in trading-prod-private-us-east-1a to NAT gateway trading-prod-nat-us-east-1a
 """
 
 import hashlib
 import ipaddress
 import json
+import time
 
 try:
     import botocore.exceptions
@@ -321,6 +367,8 @@ from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 impor
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import tag_dict
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import tag_spec
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.progress import Watch, since
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.waiters import wait_for
 
 LIVE_NAT_STATES = ("pending", "available")
 DEFAULT_ROUTE = "0.0.0.0/0"
@@ -500,6 +548,9 @@ class Network:
             None if rules is None else {t: [wanted_entry(r) for r in rules if r["tier"] == t] for t in self.tier}
         )
         self.vpc_created = False
+        self.vpc_existed = False
+        # (kind, name) of the resources ``resources`` lists as wanted, and of those it lists as deleted.
+        self.wanted_names, self.gone_names = set(), set()
         self.default_acl_kept = None  # the default ACL's entries, kept: subnets not managed here use it
 
     # -- naming ------------------------------------------------------------
@@ -520,6 +571,26 @@ class Network:
         tags.update(extra or {})
         tags["Name"] = name
         return tags
+
+    # -- what ``resources`` says each change is about ------------------------------
+    def want(self, kind, name, exists):
+        """The changes that follow are to a wanted resource (created when it does not exist)."""
+        self.wanted_names.add((kind, name))
+        self.plan.about(kind, name, exists=exists)
+
+    def want_vpc(self):
+        """The changes that follow are to the VPC, or to its default security group and network ACL
+        (made and deleted with it by AWS: parts of it)."""
+        self.want("VPC", self.name, self.vpc_existed)
+
+    def gone(self, kind, resource, resource_id):
+        """The changes that follow delete ``resource``: named by its Name tag, or with its id too when
+        another resource of that kind has the name (the one that replaces it, a duplicate)."""
+        name = tag_dict(resource).get("Name")
+        label = name if name and (kind, name) not in self.wanted_names | self.gone_names else None
+        label = label or (f"{name} ({resource_id})" if name else resource_id)
+        self.gone_names.add((kind, label))
+        self.plan.about(kind, label, wanted=False)
 
     # -- read ----------------------------------------------------------------
     def read(self):
@@ -801,6 +872,8 @@ class Network:
     def _ensure_vpc(self, cur):
         c, p = self.client, self.params
         vpc = cur["vpc"]
+        self.vpc_existed = vpc is not None
+        self.want_vpc()
         if vpc is None:
             created = self.plan.do(
                 f"create VPC {self.name} {p['cidr_block']}",
@@ -837,6 +910,7 @@ class Network:
         name = f"{self.name}-igw"
         if cur["igws"]:
             igw = cur["igws"][0]
+            self.want("internet gateway", name, exists=True)
             sync_tags(
                 c,
                 self.plan,
@@ -850,6 +924,7 @@ class Network:
         # A gateway left detached by an interrupted run is reused, not duplicated.
         orphans = c.describe_internet_gateways(Filters=_filters({"tag:Name": name}), aws_retry=True)["InternetGateways"]
         orphan = next((g for g in orphans if not g.get("Attachments")), None)
+        self.want("internet gateway", name, exists=orphan is not None)  # an orphan is attached: a change
         if orphan:
             igw_id = orphan["InternetGatewayId"]
         else:
@@ -877,6 +952,7 @@ class Network:
             name = self.subnet_name(s["tier"], s["az"])
             wanted = self.wanted_tags(name, dict(s["tags"] or {}, Tier=s["tier"]))
             found = existing.get(s["cidr"])
+            self.want("subnet", name, exists=found is not None)
             if found:
                 ids[s["cidr"]] = found["SubnetId"]
                 sync_tags(c, self.plan, found["SubnetId"], tag_dict(found), wanted, self.purge, "subnet")
@@ -910,6 +986,8 @@ class Network:
                 ),
                 None,
             )
+            self.want("NAT gateway", name, exists=nat is not None)
+            self.wanted_names.add(("Elastic IP", name))  # its address, kept or allocated below
             if nat:
                 sync_tags(
                     c, self.plan, nat["NatGatewayId"], tag_dict(nat), self.wanted_tags(name), self.purge, "NAT gateway"
@@ -928,6 +1006,7 @@ class Network:
                 continue
             eip = free_eips.get(name)
             if eip is None:
+                self.want("Elastic IP", name, exists=False)
                 allocated = self.plan.do(
                     f"allocate Elastic IP {name}",
                     c.allocate_address,
@@ -936,6 +1015,7 @@ class Network:
                     aws_retry=True,
                 )
                 eip = allocated or {}
+                self.want("NAT gateway", name, exists=False)
             created = self.plan.do(
                 f"create NAT gateway {name} in {self.subnet_name('public', az)}",
                 c.create_nat_gateway if subnet_id else None,
@@ -959,7 +1039,8 @@ class Network:
             if nat:
                 pending.append(nat["NatGatewayId"])
         if pending and self.params["wait"] and not self.module.check_mode:
-            self._wait("nat_gateway_available", NatGatewayIds=pending)
+            names = {v["id"]: v["name"] for v in out.values()}
+            self._wait_nats(pending, names, gone=False)
             for v in out.values():
                 if v["id"] in pending:
                     v["state"] = "available"
@@ -973,6 +1054,41 @@ class Network:
             )
         except botocore.exceptions.WaiterError as e:
             self.module.fail_json_aws(e, msg=f"timed out after {self.params['wait_timeout']}s waiting for {waiter}")
+
+    def _wait_nats(self, ids, names, gone):
+        """Wait for each NAT gateway to be available (or deleted), reporting its state as it goes."""
+
+        def describe(nat_id):
+            found = self.client.describe_nat_gateways(NatGatewayIds=[nat_id], aws_retry=True)["NatGateways"]
+            return found[0] if found else None
+
+        def failed(nat):
+            if nat["State"] == "failed" and not gone:
+                return f"failed: {nat.get('FailureCode', '')} {nat.get('FailureMessage', '')}".strip()
+            return None
+
+        # One deadline for all: they were started together.
+        deadline = time.monotonic() + self.params["wait_timeout"]
+        for nat_id in ids:
+            wait_for(
+                self.module,
+                lambda nat_id=nat_id: describe(nat_id),
+                (lambda n: n is None or n["State"] == "deleted")
+                if gone
+                else (lambda n: n is not None and n["State"] == "available"),
+                f"NAT gateway {names.get(nat_id) or nat_id} ({nat_id})",
+                max(1, int(deadline - time.monotonic())),
+                failed=failed,
+                plan=self.plan,
+                delay=2,
+                cap=10,
+                watch=Watch(
+                    f"nat gateway {names.get(nat_id) or nat_id}",
+                    "nat-gateway",
+                    lambda n: n["State"].upper(),
+                    lambda n: since(n.get("CreateTime")),
+                ),
+            )
 
     def _retire_unwanted_nats(self, cur, kept):
         """Delete NAT gateways this module made and no longer wants, then release their EIPs."""
@@ -990,6 +1106,7 @@ class Network:
     def _delete_nats(self, nats, cur):
         c = self.client
         for n in nats:
+            self.gone("NAT gateway", n, n["NatGatewayId"])
             self.plan.do(
                 f"delete NAT gateway {tag_dict(n).get('Name', '')} {n['NatGatewayId']}",
                 c.delete_nat_gateway,
@@ -997,7 +1114,8 @@ class Network:
                 aws_retry=True,
             )
         if nats and not self.module.check_mode:
-            self._wait("nat_gateway_deleted", NatGatewayIds=[n["NatGatewayId"] for n in nats])
+            names = {n["NatGatewayId"]: tag_dict(n).get("Name") for n in nats}
+            self._wait_nats([n["NatGatewayId"] for n in nats], names, gone=True)
         allocations = {a.get("AllocationId") for n in nats for a in n.get("NatGatewayAddresses", [])}
         names = {tag_dict(n).get("Name") for n in nats}
         return self._release(
@@ -1008,6 +1126,7 @@ class Network:
         """Release Elastic IPs; returns their allocation ids."""
         released = set()
         for a in addresses:
+            self.gone("Elastic IP", a, a.get("PublicIp") or a["AllocationId"])
             self.plan.do(
                 f"release Elastic IP {tag_dict(a).get('Name', '')} {a.get('PublicIp')}",
                 self.client.release_address,
@@ -1050,6 +1169,8 @@ class Network:
         """One route table: exists, tagged, default route to ``target`` (key, id, label) or none, associations."""
         c = self.client
         rt = by_name.get(name)
+        # Its routes and subnet associations are parts of it.
+        self.want("route table", name, exists=rt is not None)
         if rt is None:
             created = self.plan.do(
                 f"create route table {name}",
@@ -1129,6 +1250,7 @@ class Network:
         name = f"{self.name}-s3"
         if not self.params["s3_endpoint"]:
             if endpoint and tag_dict(endpoint).get("Name") == name:
+                self.gone("VPC endpoint", endpoint, endpoint["VpcEndpointId"])
                 self.plan.do(
                     f"delete S3 endpoint {endpoint['VpcEndpointId']}",
                     c.delete_vpc_endpoints,
@@ -1138,6 +1260,7 @@ class Network:
             return None
         all_rts = list(rt_ids["private"].values()) + ([rt_ids["data"]] if self.tier["data"] else [])
         wanted = [i for i in all_rts if i]
+        self.want("VPC endpoint", name, exists=endpoint is not None)
         if endpoint is None:
             created = self.plan.do(
                 f"create S3 gateway endpoint {name}",
@@ -1182,6 +1305,7 @@ class Network:
         if not self.params["restrict_default_security_group"]:
             return None
         c = self.client
+        self.want_vpc()
         group = cur["default_security_group"]
         if group is None and self.vpc_created:
             group = self._default_security_group(vpc_id)
@@ -1231,6 +1355,8 @@ class Network:
                 continue
             name = self.acl_name(tier)
             acl = by_name.get(name)
+            # Its entries and subnet associations are parts of it.
+            self.want("network ACL", name, exists=acl is not None)
             if acl is None:
                 created = self.plan.do(
                     f"create network ACL {name}",
@@ -1261,6 +1387,7 @@ class Network:
                     aws_retry=True,
                 )
         default = next((a for a in acls if a.get("IsDefault")), None)
+        self.want_vpc()
         if default is None:
             self.plan.do(f"remove the allow-all entries of VPC {self.name}'s default network ACL")
             return ids
@@ -1313,6 +1440,7 @@ class Network:
             return {"vpc": {"id": None, "cidr_block": None, "name": self.name}}
         vpc_id = vpc["VpcId"]
         for e in cur["endpoints"]:
+            self.gone("VPC endpoint", e, e["VpcEndpointId"])
             self.plan.do(
                 f"delete VPC endpoint {e['VpcEndpointId']}",
                 c.delete_vpc_endpoints,
@@ -1323,6 +1451,7 @@ class Network:
         for rt in cur["route_tables"]:
             if any(a.get("Main") for a in rt.get("Associations", [])):
                 continue
+            self.gone("route table", rt, rt["RouteTableId"])
             for a in rt.get("Associations", []):
                 self.plan.do(
                     f"disassociate {a.get('SubnetId')} from {rt['RouteTableId']}",
@@ -1337,6 +1466,7 @@ class Network:
                 aws_retry=True,
             )
         for s in cur["subnets"]:
+            self.gone("subnet", s, s["SubnetId"])
             self.plan.do(
                 f"delete subnet {tag_dict(s).get('Name', '')} {s['SubnetId']}",
                 c.delete_subnet,
@@ -1346,6 +1476,7 @@ class Network:
         # With its subnets gone an ACL has no association left; the default one goes with the VPC.
         for acl in cur["network_acls"]:
             if not acl.get("IsDefault"):
+                self.gone("network ACL", acl, acl["NetworkAclId"])
                 self.plan.do(
                     f"delete network ACL {tag_dict(acl).get('Name', '')} {acl['NetworkAclId']}",
                     c.delete_network_acl,
@@ -1353,6 +1484,7 @@ class Network:
                     aws_retry=True,
                 )
         for igw in cur["igws"]:
+            self.gone("internet gateway", igw, igw["InternetGatewayId"])
             self.plan.do(
                 f"detach internet gateway {igw['InternetGatewayId']}",
                 c.detach_internet_gateway,
@@ -1368,6 +1500,7 @@ class Network:
             )
         # Addresses tagged for this network that no NAT holds any more (left by an interrupted run).
         self._release(a for a in cur["addresses"] if not a.get("AssociationId") and a["AllocationId"] not in released)
+        self.plan.about("VPC", self.name, wanted=False)
         self.plan.do(f"delete VPC {self.name} {vpc_id}", c.delete_vpc, VpcId=vpc_id, aws_retry=True)
         return {"vpc": {"id": None, "cidr_block": vpc["CidrBlock"], "name": self.name}}
 
@@ -1457,9 +1590,12 @@ def main():
             "(network interfaces of load balancers, clusters or databases): "
             "tear those down first",
             actions=network.plan.actions,
+            resources=network.plan.resources,
         )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg="VPC network reconciliation failed", actions=network.plan.actions)
+        module.fail_json_aws(
+            e, msg="VPC network reconciliation failed", actions=network.plan.actions, resources=network.plan.resources
+        )
     network.plan.exit_json(module, before, after, **result)
 
 

@@ -77,6 +77,35 @@ actions:
   type: list
   elements: str
   sample: ["log web ACL trading-prod-edge to arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-trading-prod"]
+resources:
+  description:
+    - "The resources changed (or, in check mode, that would be), each once: what happens to it and
+      the changes it gets. The plan summary counts these."
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of resource, as the AWS console names it.
+      type: str
+      choices: [WAF logging]
+    name:
+      description: The web ACL's name (O(web_acl_name)); its logging configuration is the resource.
+      type: str
+    action:
+      description: What happens to the resource.
+      type: str
+      choices: [create, change, delete]
+    changes:
+      description: The changes it gets, as RV(actions) words them.
+      type: list
+      elements: str
+  sample:
+    - kind: WAF logging
+      name: trading-prod-edge
+      action: create
+      changes:
+        - log web ACL trading-prod-edge to arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-trading-prod
 """
 
 import re
@@ -159,6 +188,8 @@ def main():
                 )
             except is_boto3_error_code("WAFNonexistentItemException"):
                 before = None
+        # The logging configuration is the resource, named by its web ACL.
+        plan.about("WAF logging", p["web_acl_name"], exists=before is not None, wanted=p["state"] == "present")
         if p["state"] == "absent":
             if before is not None:
                 plan.do(
@@ -184,7 +215,9 @@ def main():
                 aws_retry=True,
             )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"logging of web ACL {p['web_acl_name']} failed", actions=plan.actions)
+        module.fail_json_aws(
+            e, msg=f"logging of web ACL {p['web_acl_name']} failed", actions=plan.actions, resources=plan.resources
+        )
     plan.exit_json(module, before or {}, wanted, web_acl_arn=arn, logging=wanted)
 
 

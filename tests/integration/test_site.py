@@ -3,6 +3,7 @@ verbose converge under injected throttling and 5xx that prints no secret, a no-o
 drift, the lock, teardown."""
 
 import json
+import re
 import subprocess
 import tempfile
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import LOCAL_PLATFORM_COUNTS, REPO, recap, resource_counts, run_playbook
+from tests.helpers import LOCAL_PLATFORM_COUNTS, REPO, last_line, recap, resource_counts, run_playbook
 
 pytestmark = [pytest.mark.playbook, pytest.mark.stack]
 
@@ -123,6 +124,18 @@ def test_check_mode_on_an_empty_account_reports_changes_and_creates_nothing(aws)
     assert "+    version: '1.32'" in out
     assert aws.writes() == []
     assert tagged_with_env(aws) == []
+    # The plan summary ends the run: a block per component, then the plan line, counted in resources.
+    summary = out.split("PLAN SUMMARY", 1)[1]
+    for component in ("network", "eks", "alb", "data_tier", "compliance"):
+        block = rf"^{component}: [1-9]\d* to create, 0 to change, 0 to delete$"
+        assert re.search(block, summary, re.MULTILINE), summary
+    assert "  + VPC trading-local" in summary and "  + EKS cluster trading-local" in summary
+    # The load balancer and the data tier cannot plan their modules before the network exists: they
+    # list what they would create. The CloudTrail trail (amazon.aws) is a creation too.
+    assert "  + load balancer trading-local" in summary and "  + DB instance trading-local-aurora-2" in summary
+    assert "  + CloudTrail trail trading-local" in summary and "debug" not in summary
+    planned = re.fullmatch(r"Plan: (\d+) to create, 0 to change, 0 to delete\.", last_line(result.stdout))
+    assert planned and int(planned.group(1)) > 50, last_line(result.stdout)
 
 
 def check_drift(aws):
@@ -134,6 +147,7 @@ def check_drift(aws):
         clean = run_playbook(aws.port, *drift)
         assert clean.returncode == 0, (clean.stdout + clean.stderr)[-3000:]
         assert json.loads(report.read_text()) == {"environment": "local", "drifted": False, "entries": []}
+        assert last_line(clean.stdout) == "Plan: 0 to create, 0 to change, 0 to delete."
         assert aws.writes() == []  # a plan, lock included, writes nothing
 
         # Behind its back: an alarm threshold raised, PostgreSQL opened to the internet.
@@ -150,6 +164,9 @@ def check_drift(aws):
         drifted = run_playbook(aws.port, *drift, "--tags", "data_tier,compliance")
         text = " ".join(drifted.stdout.split())
         assert drifted.returncode != 0 and "local drifted (2 differences" in text
+        assert last_line(drifted.stdout) == "Plan: 0 to create, 2 to change, 0 to delete."
+        assert "  ~ alarm trading-local-alb-5xx-rate" in drifted.stdout
+        assert "  ~ security group trading-local-aurora" in drifted.stdout
         entries = json.loads(report.read_text())["entries"]
         alarm = next(e for e in entries if e["component"] == "compliance")
         assert alarm["field"] == "trading-local-alb-5xx-rate.Threshold"
@@ -308,6 +325,7 @@ def test_converge_under_faults_is_idempotent_and_drift_is_found_and_teardown_lea
     out2 = second.stdout + second.stderr
     assert second.returncode == 0, out2[-3000:]
     assert recap(out2)["changed"] == 0
+    assert last_line(second.stdout) == "Applied: 0 created, 0 changed, 0 deleted."
     # Nothing written but the lock, taken and released (DynamoDB, as Terraform's state lock).
     writes = {(w["service"], w["operation"]) for w in aws.writes()}
     assert writes == {("dynamodb", "PutItem"), ("dynamodb", "DeleteItem")}
@@ -321,6 +339,8 @@ def test_converge_under_faults_is_idempotent_and_drift_is_found_and_teardown_lea
 
     down = run_playbook(aws.port, "playbooks/teardown.yml", "local")
     assert down.returncode == 0, (down.stdout + down.stderr)[-3000:]
+    removed = re.fullmatch(r"Applied: 0 created, 0 changed, (\d+) deleted\.", last_line(down.stdout))
+    assert removed and int(removed.group(1)) > 50, last_line(down.stdout)
     assert tagged_with_env(aws) == []
     ec2 = aws.client("ec2")
     assert ec2.describe_addresses()["Addresses"] == []

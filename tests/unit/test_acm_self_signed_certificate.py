@@ -20,8 +20,13 @@ def run(aws, capsys):
 
 
 def test_imports_once_then_no_op(aws, run):
+    planned = run(check_mode=True)
     created = run()
     assert created["changed"] is True and created["certificate_arn"].startswith("arn:aws:acm:us-east-1:")
+    assert created["resources"] == [
+        {"kind": "certificate", "name": "test-cert", "action": "create", "changes": created["actions"]}
+    ]
+    assert planned["resources"] == created["resources"]
     acm = aws.client("acm")
     cert = acm.describe_certificate(CertificateArn=created["certificate_arn"])["Certificate"]
     assert cert["DomainName"] == "dev.trading.internal" and cert["Type"] == "IMPORTED"
@@ -35,7 +40,7 @@ def test_imports_once_then_no_op(aws, run):
     aws.clear_calls()
     again = run()
     assert again["changed"] is False and again["certificate_arn"] == created["certificate_arn"]
-    assert aws.writes() == []
+    assert aws.writes() == [] and again["resources"] == []
 
 
 def test_the_private_key_is_not_in_the_result(aws, run):
@@ -51,8 +56,13 @@ def test_check_mode_imports_nothing(aws, run):
 
 def test_a_new_domain_reimports_under_the_same_arn(aws, run):
     first = run()
-    second = run(domain_name="staging.trading.internal")
+    second = run(domain_name="staging.trading.internal", tags={"Environment": "staging"})
     assert second["changed"] is True and second["certificate_arn"] == first["certificate_arn"]
+    # Re-imported in place and retagged: one certificate changed.
+    assert second["resources"] == [
+        {"kind": "certificate", "name": "test-cert", "action": "change", "changes": second["actions"]}
+    ]
+    assert len(second["actions"]) == 2
     cert = aws.client("acm").describe_certificate(CertificateArn=first["certificate_arn"])["Certificate"]
     assert cert["DomainName"] == "staging.trading.internal"
 
@@ -66,6 +76,39 @@ def test_renews_when_expiry_is_near(aws, run):
 
 def test_absent_deletes(aws, run):
     run()
-    assert run(state="absent")["changed"] is True
+    planned = run(state="absent", check_mode=True)
+    deleted = run(state="absent")
+    assert deleted["changed"] is True
+    assert [(r["kind"], r["name"], r["action"]) for r in deleted["resources"]] == [
+        ("certificate", "test-cert", "delete")
+    ]
+    assert planned["resources"] == deleted["resources"]
     assert aws.client("acm").list_certificates()["CertificateSummaryList"] == []
-    assert run(state="absent")["changed"] is False
+    again = run(state="absent")
+    assert again["changed"] is False and again["resources"] == []
+
+
+def test_an_older_duplicate_is_its_own_deleted_resource(aws, run):
+    cert_pem, key_pem = module.generate("dev.trading.internal", 365, 2048)
+    acm = aws.client("acm")
+    older = acm.import_certificate(
+        Certificate=cert_pem, PrivateKey=key_pem, Tags=[{"Key": "Name", "Value": "test-cert"}]
+    )
+    newer = run()  # finds the one above and keeps it: only its tags change
+    assert newer["certificate_arn"] == older["CertificateArn"]
+    newest = acm.import_certificate(
+        Certificate=cert_pem,
+        PrivateKey=key_pem,
+        Tags=[{"Key": "Name", "Value": "test-cert"}, {"Key": "Environment", "Value": "test"}],
+    )
+    result = run()
+    kept, dropped = newest["CertificateArn"], older["CertificateArn"]
+    assert result["certificate_arn"] == kept
+    assert result["resources"] == [
+        {
+            "kind": "certificate",
+            "name": f"test-cert ({dropped.rsplit('/', 1)[-1]})",
+            "action": "delete",
+            "changes": [f"delete duplicate certificate {dropped}"],
+        }
+    ]

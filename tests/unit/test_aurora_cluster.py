@@ -62,15 +62,28 @@ def test_creates_the_cluster_writer_and_readers_then_changes_nothing(aws, run):
     assert instances(aws) == [("trading-test-1", "us-east-1a"), ("trading-test-2", "us-east-1b")]
     # The password was never in Ansible's hands: only the secret's ARN is returned.
     assert "MasterUserPassword" not in json.dumps(result) and "password" not in json.dumps(view).lower()
+    # The cluster and each of its instances: three resources, each created once.
+    assert result["resources"] == [
+        {"kind": "Aurora cluster", "name": "trading-test", "action": "create", "changes": result["actions"][:1]},
+        {"kind": "DB instance", "name": "trading-test-1", "action": "create", "changes": result["actions"][1:2]},
+        {"kind": "DB instance", "name": "trading-test-2", "action": "create", "changes": result["actions"][2:]},
+    ]
     aws.clear_calls()
     again = run()
     assert again["changed"] is False and aws.writes() == [], again["actions"]
+    assert again["resources"] == []
 
 
 def test_check_mode_creates_nothing(aws, run):
     result = run(check_mode=True)
     assert result["changed"] is True and len(result["actions"]) == 3 and result["cluster"]["arn"] is None
     assert aws.writes() == []
+    assert result["resources"] == run()["resources"]
+    assert [(r["kind"], r["action"]) for r in result["resources"]] == [
+        ("Aurora cluster", "create"),
+        ("DB instance", "create"),
+        ("DB instance", "create"),
+    ]
 
 
 def test_reader_count_changes_leave_the_writer_alone(aws, run):
@@ -80,12 +93,26 @@ def test_reader_count_changes_leave_the_writer_alone(aws, run):
         "create instance trading-test-3 (reader, us-east-1c)",
         "create instance trading-test-4 (reader, us-east-1a)",
     ]
+    assert [(r["kind"], r["name"], r["action"]) for r in more["resources"]] == [
+        ("DB instance", "trading-test-3", "create"),
+        ("DB instance", "trading-test-4", "create"),
+    ]
+    checked = run(reader_count=0, check_mode=True)
     fewer = run(reader_count=0)
     assert fewer["actions"] == [
         "delete reader trading-test-4",
         "delete reader trading-test-3",
         "delete reader trading-test-2",
     ]
+    # The cluster is not changed by its readers going: only they are reported.
+    assert (
+        fewer["resources"]
+        == checked["resources"]
+        == [
+            {"kind": "DB instance", "name": n, "action": "delete", "changes": [f"delete reader {n}"]}
+            for n in ("trading-test-4", "trading-test-3", "trading-test-2")
+        ]
+    )
     assert [m["DBInstanceIdentifier"] for m in cluster(aws)["DBClusterMembers"]] == ["trading-test-1"]
 
 
@@ -104,6 +131,23 @@ def test_cluster_and_instance_settings_change_in_place(aws, run):
     )
     assert "modify instance trading-test-1: class" in result["actions"]
     assert "tag cluster trading-test: set Owner" in result["actions"]
+    by_name = {(r["kind"], r["name"]): r for r in result["resources"]}
+    assert set(by_name) == {
+        ("Aurora cluster", "trading-test"),
+        ("DB instance", "trading-test-1"),
+        ("DB instance", "trading-test-2"),
+    }
+    assert {r["action"] for r in result["resources"]} == {"change"}
+    # The cluster's tags are its own change, the instances' theirs.
+    assert by_name["Aurora cluster", "trading-test"]["changes"] == [
+        "modify cluster trading-test: backup_retention_period, deletion_protection, cloudwatch_logs_exports",
+        "tag cluster trading-test: set Owner",
+    ]
+    assert by_name["DB instance", "trading-test-1"]["changes"] == [
+        "modify instance trading-test-1: class",
+        "tag instance trading-test-1: set Owner",
+    ]
+    assert sum(len(r["changes"]) for r in result["resources"]) == len(result["actions"])
     found = cluster(aws)
     assert found["BackupRetentionPeriod"] == 14 and found["DeletionProtection"]
     assert result["diff"]["before"]["backup_retention_period"] == 7
@@ -126,7 +170,31 @@ def test_protected_cluster_is_deleted_only_when_told(aws, run):
     assert gone["actions"][0] == "turn deletion protection off on trading-test"
     assert gone["actions"][-1] == "delete cluster trading-test (final snapshot trading-test-final)"
     assert aws.client("rds").describe_db_clusters()["DBClusters"] == []
-    assert run(state="absent")["changed"] is False
+    assert gone["resources"] == [
+        {
+            "kind": "Aurora cluster",
+            "name": "trading-test",
+            "action": "delete",
+            "changes": [
+                "turn deletion protection off on trading-test",
+                "delete cluster trading-test (final snapshot trading-test-final)",
+            ],
+        },
+        {
+            "kind": "DB instance",
+            "name": "trading-test-1",
+            "action": "delete",
+            "changes": ["delete instance trading-test-1"],
+        },
+        {
+            "kind": "DB instance",
+            "name": "trading-test-2",
+            "action": "delete",
+            "changes": ["delete instance trading-test-2"],
+        },
+    ]
+    again = run(state="absent")
+    assert again["changed"] is False and again["resources"] == []
 
 
 @pytest.mark.parametrize(
@@ -149,10 +217,15 @@ def test_bad_input_is_refused_before_any_call(aws, run, args, message):
 def test_start_without_waiting_then_wait(aws, run):
     started = run(wait=False)
     assert started["actions"] == ["create cluster trading-test"]  # instances join once it is available
+    assert [(r["kind"], r["action"]) for r in started["resources"]] == [("Aurora cluster", "create")]
     finished = run()
     assert finished["actions"] == [
         "create instance trading-test-1 (writer, us-east-1a)",
         "create instance trading-test-2 (reader, us-east-1b)",
+    ]
+    assert [(r["kind"], r["name"], r["action"]) for r in finished["resources"]] == [
+        ("DB instance", "trading-test-1", "create"),
+        ("DB instance", "trading-test-2", "create"),
     ]
     assert finished["cluster"]["instances"][0]["writer"] is True
 
@@ -183,17 +256,26 @@ def test_throttling_is_retried(aws, run):
     assert aws.faults()["injected"] > 0
 
 
-def test_waits_for_the_cluster_then_its_instances(aws, run):
+def test_waits_for_the_cluster_then_its_instances(aws, run, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRADING_PROGRESS", str(tmp_path / "progress.jsonl"))  # as the progress callback does
     aws.set_latency(0.005)  # cluster 1.5 s, each instance 2.4 s
     result = run()
     assert result["cluster"]["status"] == "available"
     assert [i["status"] for i in result["cluster"]["instances"]] == ["available", "available"]
+    # Each poll reported the cluster and its instances, with the usual times on AWS, until available.
+    polls = [json.loads(line) for line in (tmp_path / "progress.jsonl").read_text().splitlines()]
+    last = {p["label"]: p for p in polls}
+    assert set(last) == {"aurora trading-test", "aurora instance trading-test-1", "aurora instance trading-test-2"}
+    assert all(p["state"] == "AVAILABLE" and p["done"] for p in last.values())
+    assert ("aurora trading-test", "CREATING", 300) in {(p["label"], p["state"], p["usual"]) for p in polls}
+    assert ("aurora instance trading-test-2", "CREATING", 480) in {(p["label"], p["state"], p["usual"]) for p in polls}
 
 
 def test_gives_up_after_wait_timeout(aws, run):
     aws.set_latency(0.05)  # cluster 15 s
     result = run(wait_timeout=1)
     assert result.failed and "not available after 1s" in result["msg"]
+    assert [(r["kind"], r["action"]) for r in result["resources"]] == [("Aurora cluster", "create")]
 
 
 # -- the CA of the server certificates -----------------------------------------------------------
@@ -331,7 +413,7 @@ def test_a_master_user_secret_that_no_longer_rotates_is_refused_before_any_write
     aws.clear_calls()
     refused = run(reader_count=2)
     assert refused.failed and "no longer rotates" in refused["msg"] and arn in refused["msg"]
-    assert refused["actions"] == [] and aws.writes() == []
+    assert refused["actions"] == [] and refused["resources"] == [] and aws.writes() == []
     assert refused["master_user_secret_rotation"]["enabled"] is False
     reported = run(require_master_user_secret_rotation=False)
     assert not reported.failed and reported["cluster"]["master_user_secret_rotation"]["enabled"] is False
@@ -355,6 +437,14 @@ def test_the_master_user_secret_gets_its_resource_policy(aws, run):
     assert planned["actions"][-1] == "put the resource policy of cluster trading-test's master user secret"
     created = run(master_user_secret_policy=json.dumps(policy))
     assert created["actions"][-1] == "put the resource policy of cluster trading-test's master user secret"
+    # The secret RDS keeps is a resource of its own; RDS creates it with the cluster.
+    assert created["resources"] == planned["resources"]
+    assert created["resources"][-1] == {
+        "kind": "secret",
+        "name": "trading-test master user secret",
+        "action": "create",
+        "changes": ["put the resource policy of cluster trading-test's master user secret"],
+    }
     sm = aws.client("secretsmanager")
     arn = created["cluster"]["master_user_secret_arn"]
     assert json.loads(sm.get_resource_policy(SecretId=arn)["ResourcePolicy"]) == policy
@@ -362,5 +452,15 @@ def test_the_master_user_secret_gets_its_resource_policy(aws, run):
     again = run(master_user_secret_policy=json.dumps(policy))
     assert again["changed"] is False and aws.writes() == []
     widened = dict(policy, Statement=[dict(policy["Statement"][0], Effect="Allow", Condition={})])
+    checked = run(master_user_secret_policy=json.dumps(widened), check_mode=True)
+    assert checked["resources"] == [
+        {
+            "kind": "secret",
+            "name": "trading-test master user secret",
+            "action": "change",
+            "changes": ["put the resource policy of cluster trading-test's master user secret"],
+        }
+    ]
     refused = run(master_user_secret_policy=json.dumps(widened))
     assert refused.failed and "PublicPolicyException" in json.dumps(refused)
+    assert refused["resources"] == checked["resources"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import botocore.exceptions
 import pytest
 from ansible.module_utils.common import warnings as module_warnings
 from ansible_collections.ninetynine.trading_infra.plugins.modules import backup_vault_plan
@@ -143,10 +144,18 @@ def test_creates_everything_from_empty_then_a_second_run_only_reads(aws, run, se
     assert result["copy_vault"]["arn"] == copy["BackupVaultArn"] and result["copy_vault"]["region"] == "us-west-2"
     assert result["plan"]["id"] == plan["BackupPlanId"] and result["plan"]["version_id"] == plan["VersionId"]
     assert result["selection"]["id"] == selection["SelectionId"] and result["kept"] == []
+    # Four resources: the lock is the vault's; the copy vault is named with its region.
+    assert result["resources"] == [
+        {"kind": "backup vault", "name": VAULT, "action": "create", "changes": result["actions"][:2]},
+        {"kind": "backup vault", "name": f"{COPY} (us-west-2)", "action": "create", "changes": result["actions"][2:3]},
+        {"kind": "backup plan", "name": PLAN, "action": "create", "changes": result["actions"][3:4]},
+        {"kind": "backup selection", "name": "aurora", "action": "create", "changes": result["actions"][4:]},
+    ]
 
     aws.clear_calls()
     again = run(lock={"min_retention_days": 7, "max_retention_days": 400, "changeable_for_days": 3})
     assert again["changed"] is False and again["actions"] == [] and again["diff"] == {}
+    assert again["resources"] == []
     assert aws.writes() == []
     # Both vaults and their tags, the plan found by name, then the plan, its tags, its selections and
     # the selection of that name.
@@ -164,6 +173,13 @@ def test_check_mode_writes_nothing_and_tells_what_a_run_would_do(aws, run):
     assert backup(aws).list_backup_vaults()["BackupVaultList"] == []
     applied = run()
     assert applied["actions"] == planned["actions"]
+    assert applied["resources"] == planned["resources"]
+    assert [(r["kind"], r["action"]) for r in planned["resources"]] == [
+        ("backup vault", "create"),
+        ("backup vault", "create"),
+        ("backup plan", "create"),
+        ("backup selection", "create"),
+    ]
     aws.clear_calls()
     changed = run(check_mode=True, tags=dict(TAGS, Owner="platform"))
     assert aws.writes() == []
@@ -172,6 +188,12 @@ def test_check_mode_writes_nothing_and_tells_what_a_run_would_do(aws, run):
         f"tag backup vault {COPY} in us-west-2: set Owner",
         f"tag backup plan {PLAN}: set Owner",
     ]
+    assert [(r["kind"], r["name"], r["action"]) for r in changed["resources"]] == [
+        ("backup vault", VAULT, "change"),
+        ("backup vault", f"{COPY} (us-west-2)", "change"),
+        ("backup plan", PLAN, "change"),
+    ]
+    assert run(tags=dict(TAGS, Owner="platform"))["resources"] == changed["resources"]
 
 
 def test_a_changed_retention_updates_the_plan_in_place_and_shows_in_the_diff(aws, run, setup):
@@ -181,6 +203,10 @@ def test_a_changed_retention_updates_the_plan_in_place_and_shows_in_the_diff(aws
     aws.clear_calls()
     result = run(rules=rules)
     assert result["actions"] == [f"update backup plan {PLAN} (rules daily)"]
+    # A rule is part of its plan.
+    assert result["resources"] == [
+        {"kind": "backup plan", "name": PLAN, "action": "change", "changes": result["actions"]}
+    ]
     assert operations(aws) == ["UpdateBackupPlan"]
     before = {r["name"]: r for r in result["diff"]["before"]["plan"]["rules"]}
     after = {r["name"]: r for r in result["diff"]["after"]["plan"]["rules"]}
@@ -220,6 +246,10 @@ def test_a_changed_resource_list_recreates_the_selection(aws, run, setup):
         f"delete backup selection aurora of {PLAN} (a selection cannot be changed: it is created again)",
         f"create backup selection aurora of {PLAN} (2 resources)",
     ]
+    # Deleted to be created again, the selection is there before and after: one change of it.
+    assert result["resources"] == [
+        {"kind": "backup selection", "name": "aurora", "action": "change", "changes": result["actions"]}
+    ]
     assert operations(aws) == ["CreateBackupSelection", "DeleteBackupSelection"]
     assert result["diff"]["before"]["selection"]["resources"] == [CLUSTER]
     assert result["diff"]["after"]["selection"]["resources"] == sorted([other, CLUSTER])
@@ -240,6 +270,9 @@ def test_a_selection_added_by_hand_is_removed(aws, run, setup):
     )
     result = run()
     assert result["actions"] == [f"delete backup selection by-hand of {PLAN}"]
+    assert result["resources"] == [
+        {"kind": "backup selection", "name": "by-hand", "action": "delete", "changes": result["actions"]}
+    ]
     assert [s["BackupSelection"]["SelectionName"] for s in selections(aws, first["plan"]["id"])] == ["aurora"]
 
 
@@ -269,6 +302,10 @@ def test_a_lock_is_put_changed_and_removed_during_its_grace_time(aws, run):
     assert (described["MinRetentionDays"], described["MaxRetentionDays"]) == (1, 400)
     removed = run()
     assert removed["actions"] == [f"remove the lock of backup vault {VAULT}"]
+    # The lock is the vault's: removing it changes the vault, deletes nothing.
+    assert removed["resources"] == [
+        {"kind": "backup vault", "name": VAULT, "action": "change", "changes": removed["actions"]}
+    ]
     assert backup(aws).describe_backup_vault(BackupVaultName=VAULT)["Locked"] is False
 
 
@@ -299,13 +336,28 @@ def test_absent_deletes_the_selection_the_plan_and_both_vaults(aws, run):
     ]
     result = run(state="absent")
     assert result["actions"] == planned["actions"] and result["kept"] == []
+    assert (
+        result["resources"]
+        == planned["resources"]
+        == [
+            {"kind": "backup selection", "name": "aurora", "action": "delete", "changes": result["actions"][:1]},
+            {"kind": "backup plan", "name": PLAN, "action": "delete", "changes": result["actions"][1:2]},
+            {"kind": "backup vault", "name": VAULT, "action": "delete", "changes": result["actions"][2:3]},
+            {
+                "kind": "backup vault",
+                "name": f"{COPY} (us-west-2)",
+                "action": "delete",
+                "changes": result["actions"][3:],
+            },
+        ]
+    )
     assert (result["vault"], result["copy_vault"], result["plan"], result["selection"]) == (None, None, None, None)
     assert backup(aws).list_backup_plans()["BackupPlansList"] == []
     assert backup(aws).list_backup_vaults()["BackupVaultList"] == []
     assert backup(aws, "us-west-2").list_backup_vaults()["BackupVaultList"] == []
     aws.clear_calls()
     again = run(state="absent")
-    assert again["changed"] is False and aws.writes() == []
+    assert again["changed"] is False and aws.writes() == [] and again["resources"] == []
 
 
 def test_absent_keeps_a_vault_holding_a_recovery_point_and_names_it(aws, run, setup):
@@ -326,9 +378,41 @@ def test_absent_keeps_a_vault_holding_a_recovery_point_and_names_it(aws, run, se
     ]
     assert f"delete backup vault {VAULT}" not in result["actions"]
     assert f"delete backup vault {COPY} in us-west-2" in result["actions"]
+    # The vault kept is not counted as deleted.
+    assert [(r["kind"], r["name"], r["action"]) for r in result["resources"]] == [
+        ("backup selection", "aurora", "delete"),
+        ("backup plan", PLAN, "delete"),
+        ("backup vault", f"{COPY} (us-west-2)", "delete"),
+    ]
     assert backup(aws).describe_backup_vault(BackupVaultName=VAULT)["NumberOfRecoveryPoints"] == 1
     assert the_plan(aws) is None
     assert result["vault"]["name"] == VAULT
+
+
+def test_absent_keeps_a_vault_aws_backup_refuses_to_delete_and_does_not_count_it_deleted(aws, run, monkeypatch):
+    run()
+    init = backup_vault_plan.Reconciler.__init__
+
+    def refusing(self, module, plan):
+        init(self, module, plan)
+
+        def refuse(**kwargs):
+            error = {"Code": "InvalidRequestException", "Message": "Backup vault cannot be deleted"}
+            raise botocore.exceptions.ClientError({"Error": error}, "DeleteBackupVault")
+
+        self.client.delete_backup_vault = refuse  # the vault of us-east-1; the copy vault's client is another
+
+    monkeypatch.setattr(backup_vault_plan.Reconciler, "__init__", refusing)
+    result = run(state="absent")
+    assert not result.failed, result
+    assert [k["name"] for k in result["kept"]] == [VAULT]
+    assert f"delete backup vault {VAULT}" not in result["actions"]
+    assert [(r["kind"], r["name"], r["action"]) for r in result["resources"]] == [
+        ("backup selection", "aurora", "delete"),
+        ("backup plan", PLAN, "delete"),
+        ("backup vault", f"{COPY} (us-west-2)", "delete"),
+    ]
+    assert sum(len(r["changes"]) for r in result["resources"]) == len(result["actions"])
 
 
 def test_absent_keeps_a_vault_locked_past_its_lock_date(aws, run):

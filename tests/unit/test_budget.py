@@ -50,9 +50,12 @@ def test_creates_the_budget_with_its_alerts_then_changes_nothing(aws, run):
     assert float(found["BudgetLimit"]["Amount"]) == 1000 and found["TimeUnit"] == "MONTHLY"
     assert found["CostFilters"] == {"TagKeyValue": ["user:Environment$test"]}
     assert subs == {("ACTUAL", 80.0): [TOPIC], ("FORECASTED", 100.0): [TOPIC]}
+    assert result["resources"] == [
+        {"kind": "budget", "name": "trading-test-monthly", "action": "create", "changes": result["actions"]}
+    ]
     aws.clear_calls()
     again = run()
-    assert again["changed"] is False and aws.writes() == []
+    assert again["changed"] is False and aws.writes() == [] and again["resources"] == []
     assert again["budget"] == result["budget"]
 
 
@@ -60,6 +63,9 @@ def test_limit_change_updates_in_place(aws, run):
     run()
     result = run(limit_amount=1500.5)
     assert result["actions"] == ["update budget trading-test-monthly: 1500.5 USD monthly"]
+    assert result["resources"] == [
+        {"kind": "budget", "name": "trading-test-monthly", "action": "change", "changes": result["actions"]}
+    ]
     assert float(read(aws)[0]["BudgetLimit"]["Amount"]) == 1500.5
     assert result["diff"]["before"]["limit_amount"] == 1000 and result["diff"]["after"]["limit_amount"] == 1500.5
 
@@ -74,6 +80,9 @@ def test_notifications_and_subscribers_follow_the_inventory(aws, run):
         "create notification actual greater than 50%",
         "delete notification forecasted greater than 100%",
         "subscribe finops@example.com to notification actual greater than 80%",
+    ]
+    assert result["resources"] == [  # the notifications are the budget's, not resources of their own
+        {"kind": "budget", "name": "trading-test-monthly", "action": "change", "changes": result["actions"]}
     ]
     assert read(aws)[1] == {
         ("ACTUAL", 80.0): [TOPIC, "finops@example.com"],
@@ -90,9 +99,13 @@ def test_check_mode_changes_nothing(aws, run):
     preview = run(check_mode=True)
     assert preview["changed"] is True and aws.writes() == []
     assert len(aws.client("budgets").describe_budgets(AccountId=ACCOUNT).get("Budgets", [])) == 0
-    run()
+    assert preview["resources"] == run()["resources"]
+    assert [r["action"] for r in preview["resources"]] == ["create"]
     aws.clear_calls()
-    assert run(check_mode=True, limit_amount=5)["changed"] is True and aws.writes() == []
+    changing = run(check_mode=True, limit_amount=5)
+    assert changing["changed"] is True and aws.writes() == []
+    assert changing["resources"] == run(limit_amount=5)["resources"]
+    assert [r["action"] for r in changing["resources"]] == ["change"]
 
 
 def test_bad_input_is_refused_before_any_call(aws, run):
@@ -105,8 +118,18 @@ def test_bad_input_is_refused_before_any_call(aws, run):
 
 def test_absent_deletes_the_budget(aws, run):
     run()
-    assert run(state="absent")["changed"] is True
-    assert run(state="absent")["changed"] is False
+    deleted = run(state="absent")
+    assert deleted["changed"] is True
+    assert deleted["resources"] == [
+        {
+            "kind": "budget",
+            "name": "trading-test-monthly",
+            "action": "delete",
+            "changes": ["delete budget trading-test-monthly"],
+        }
+    ]
+    again = run(state="absent")
+    assert again["changed"] is False and again["resources"] == []
     assert aws.client("budgets").describe_budgets(AccountId=ACCOUNT).get("Budgets", []) == []
 
 

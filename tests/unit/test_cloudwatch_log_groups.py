@@ -58,8 +58,18 @@ def test_create_with_seven_years_and_a_key_then_a_second_run_writes_nothing(aws,
         {"name": "/trading/test/application", "retention_days": 365, "kms_key_id": key},
         {"name": "/trading/test/audit", "retention_days": 2557, "kms_key_id": key},
     ]
+    planned = run(groups, check_mode=True)
     created = run(groups)
     assert created["changed"] is True, created
+    assert [(r["kind"], r["name"], r["action"]) for r in created["resources"]] == [
+        ("log group", "/trading/test/application", "create"),
+        ("log group", "/trading/test/audit", "create"),
+    ]
+    assert created["resources"][1]["changes"] == [
+        "create log group /trading/test/audit",
+        "set retention of /trading/test/audit to 2557 days",
+    ]
+    assert planned["resources"] == created["resources"]
     audit = described(aws, "/trading/test/audit")
     assert audit["retentionInDays"] == 2557 and audit["kmsKeyId"] == key
     arn = created["log_groups"][1]["arn"]
@@ -68,6 +78,7 @@ def test_create_with_seven_years_and_a_key_then_a_second_run_writes_nothing(aws,
     aws.clear_calls()
     again = run(groups)
     assert again["changed"] is False and again["actions"] == [] and aws.writes() == []
+    assert again["resources"] == []
     # One listing for both groups (their common prefix), one tag read each.
     operations = [c["operation"] for c in aws.calls()["calls"]]
     assert operations.count("DescribeLogGroups") == 1
@@ -84,6 +95,9 @@ def test_a_retention_and_a_key_change_in_place_and_the_events_stay(aws, run):
     assert changed["actions"] == [
         f"set retention of {name} to 2557 days (was 365)",
         f"encrypt {name} with {second_key}",
+    ]
+    assert changed["resources"] == [
+        {"kind": "log group", "name": name, "action": "change", "changes": changed["actions"]}
     ]
     assert changed["diff"]["before"][name]["retention_days"] == 365
     assert changed["diff"]["after"][name] == {"retention_days": 2557, "kms_key_id": second_key, "tags": TAGS}
@@ -134,8 +148,17 @@ def test_tags_are_purged_only_when_asked(aws, run):
     logs.tag_resource(resourceArn=arn, tags={"Stray": "x"})
     kept = run([{"name": name, "retention_days": 30}], purge_tags=False)
     assert kept["changed"] is False
-    purged = run([{"name": name, "retention_days": 30}])
-    assert purged["actions"] == [f"tag log group {name}: remove Stray"]
+    purged = run([{"name": name, "retention_days": 30}, {"name": "/trading/test/other", "retention_days": 30}])
+    assert purged["actions"] == [
+        f"tag log group {name}: remove Stray",
+        "create log group /trading/test/other",
+        "set retention of /trading/test/other to 30 days",
+    ]
+    # The tag is the group's: a change of it, beside the other group's create.
+    assert [(r["name"], r["action"], len(r["changes"])) for r in purged["resources"]] == [
+        (name, "change", 1),
+        ("/trading/test/other", "create", 2),
+    ]
     assert logs.list_tags_for_resource(resourceArn=arn)["tags"] == TAGS
 
 
@@ -143,8 +166,12 @@ def test_absent_deletes_only_the_groups_listed(aws, run):
     run([{"name": "/trading/test/a", "retention_days": 30}, {"name": "/trading/test/b", "retention_days": 30}])
     gone = run([{"name": "/trading/test/a"}], state="absent")
     assert gone["actions"] == ["delete log group /trading/test/a"]
+    assert gone["resources"] == [
+        {"kind": "log group", "name": "/trading/test/a", "action": "delete", "changes": gone["actions"]}
+    ]
     assert described(aws, "/trading/test/a") is None and described(aws, "/trading/test/b") is not None
-    assert run([{"name": "/trading/test/a"}], state="absent")["changed"] is False
+    again = run([{"name": "/trading/test/a"}], state="absent")
+    assert again["changed"] is False and again["resources"] == []
 
 
 def test_throttling_is_retried(aws, run):

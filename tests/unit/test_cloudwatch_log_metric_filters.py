@@ -47,10 +47,14 @@ def test_creates_the_set_then_changes_nothing(aws, run):
     assert found["trading-test-cis-root-usage"]["filterPattern"] == ROOT
     transformation = found["trading-test-cis-root-usage"]["metricTransformations"][0]
     assert transformation["metricName"] == "RootAccountUsage" and transformation["metricValue"] == "1"
+    assert result["resources"] == [
+        {"kind": "metric filter", "name": name, "action": "create", "changes": [f"create metric filter {name}"]}
+        for name in ("trading-test-cis-root-usage", "trading-test-cis-trail")
+    ]
     aws.clear_calls()
     again = run(filters=FILTERS)
     assert again["changed"] is False and again["filters"] == sorted(f["name"] for f in FILTERS)
-    assert aws.writes() == []
+    assert aws.writes() == [] and again["resources"] == []
 
 
 def test_check_mode_writes_nothing(aws, run):
@@ -58,6 +62,8 @@ def test_check_mode_writes_nothing(aws, run):
     result = run(check_mode=True, filters=FILTERS)
     assert result["changed"] is True and len(result["actions"]) == 2
     assert aws.writes() == [] and filters(aws) == {}
+    assert result["resources"] == run(filters=FILTERS)["resources"]
+    assert [r["action"] for r in result["resources"]] == ["create", "create"]
 
 
 def test_a_changed_pattern_is_replaced_and_an_unlisted_one_of_the_prefix_deleted(aws, run):
@@ -69,7 +75,26 @@ def test_a_changed_pattern_is_replaced_and_an_unlisted_one_of_the_prefix_deleted
         metricTransformations=[{"metricName": "Errors", "metricNamespace": "x", "metricValue": "1"}],
     )
     changed = [dict(FILTERS[0], pattern='{ $.userIdentity.type = "Root" }')]
+    checked = run(filters=changed, check_mode=True)
     result = run(filters=changed)
+    assert (
+        result["resources"]
+        == checked["resources"]
+        == [
+            {
+                "kind": "metric filter",
+                "name": "trading-test-cis-root-usage",
+                "action": "change",
+                "changes": ["update metric filter trading-test-cis-root-usage"],
+            },
+            {
+                "kind": "metric filter",
+                "name": "trading-test-cis-trail",
+                "action": "delete",
+                "changes": ["delete metric filter trading-test-cis-trail"],
+            },
+        ]
+    )
     assert result["actions"] == [
         "update metric filter trading-test-cis-root-usage",
         "delete metric filter trading-test-cis-trail",
@@ -84,7 +109,12 @@ def test_absent_deletes_the_set(aws, run):
     run(filters=FILTERS)
     result = run(filters=FILTERS, state="absent")
     assert len(result["actions"]) == 2 and filters(aws) == {}
-    assert run(filters=FILTERS, state="absent")["changed"] is False
+    assert [(r["name"], r["action"]) for r in result["resources"]] == [
+        ("trading-test-cis-root-usage", "delete"),
+        ("trading-test-cis-trail", "delete"),
+    ]
+    again = run(filters=FILTERS, state="absent")
+    assert again["changed"] is False and again["resources"] == []
 
 
 def test_a_missing_log_group_fails_before_any_write(aws, run):

@@ -90,17 +90,29 @@ def test_creates_simple_and_math_alarms_with_actions_and_tags_then_a_rerun_write
     tags = aws.client("cloudwatch").list_tags_for_resource(ResourceARN=latency["AlarmArn"])["Tags"]
     assert tags == [{"Key": "Environment", "Value": "dev"}]
     assert {a["arn"] for a in created["alarms"]} == {a["AlarmArn"] for a in alarms.values()}
+    assert created["resources"] == [
+        {"kind": "alarm", "name": name, "action": "create", "changes": [f"create alarm {name}"]}
+        for name in ("t-dev-alb-p99-latency", "t-dev-alb-5xx-rate")
+    ]
 
     aws.clear_calls()
     again = run()
     assert again["changed"] is False, again["actions"]
-    assert aws.writes() == []
+    assert aws.writes() == [] and again["resources"] == []
 
 
 def test_a_changed_threshold_updates_only_that_alarm_and_shows_in_the_diff(aws, run):
     run()
     result = run(alarms=[dict(LATENCY, threshold=0.25), RATE])
     assert result["actions"] == ["update alarm t-dev-alb-p99-latency (Threshold)"]
+    assert result["resources"] == [
+        {
+            "kind": "alarm",
+            "name": "t-dev-alb-p99-latency",
+            "action": "change",
+            "changes": ["update alarm t-dev-alb-p99-latency (Threshold)"],
+        }
+    ]
     assert result["diff"]["before"]["t-dev-alb-p99-latency"]["Threshold"] == 0.1
     assert result["diff"]["after"]["t-dev-alb-p99-latency"]["Threshold"] == 0.25
     assert described(aws)["t-dev-alb-p99-latency"]["Threshold"] == 0.25
@@ -112,6 +124,9 @@ def test_tags_drift_is_repaired(aws, run):
     aws.client("cloudwatch").tag_resource(ResourceARN=arn, Tags=[{"Key": "Owner", "Value": "someone"}])
     result = run()
     assert result["actions"] == ["tag alarm t-dev-alb-5xx-rate: remove Owner"]
+    assert result["resources"] == [
+        {"kind": "alarm", "name": "t-dev-alb-5xx-rate", "action": "change", "changes": result["actions"]}
+    ]
     assert aws.client("cloudwatch").list_tags_for_resource(ResourceARN=arn)["Tags"] == [
         {"Key": "Environment", "Value": "dev"}
     ]
@@ -130,8 +145,14 @@ def test_purge_removes_alarms_of_the_prefix_that_are_no_longer_wanted_and_leaves
         Threshold=90,
         ComparisonOperator="GreaterThanThreshold",
     )
+    checked = run(alarms=[LATENCY], check_mode=True)
     result = run(alarms=[LATENCY])
-    assert result["actions"] == ["delete alarms t-dev-alb-5xx-rate"]
+    assert result["actions"] == ["delete alarm t-dev-alb-5xx-rate"]
+    assert (
+        result["resources"]
+        == checked["resources"]
+        == [{"kind": "alarm", "name": "t-dev-alb-5xx-rate", "action": "delete", "changes": result["actions"]}]
+    )
     assert set(described(aws)) == {"t-dev-alb-p99-latency"}
     assert cw.describe_alarms(AlarmNames=["other-team-cpu"])["MetricAlarms"]
 
@@ -140,13 +161,24 @@ def test_check_mode_reports_creation_and_writes_nothing(aws, run):
     result = run(check_mode=True)
     assert result["changed"] is True and len(result["actions"]) == 2
     assert aws.writes() == [] and described(aws) == {}
+    assert result["resources"] == run()["resources"]
+    assert [(r["name"], r["action"]) for r in result["resources"]] == [
+        ("t-dev-alb-p99-latency", "create"),
+        ("t-dev-alb-5xx-rate", "create"),
+    ]
 
 
 def test_absent_deletes_the_whole_prefix(aws, run):
     run()
     result = run(state="absent", alarms=[])
     assert result["changed"] is True and described(aws) == {}
-    assert run(state="absent", alarms=[])["changed"] is False
+    assert result["actions"] == ["delete alarm t-dev-alb-5xx-rate", "delete alarm t-dev-alb-p99-latency"]
+    assert [(r["kind"], r["name"], r["action"]) for r in result["resources"]] == [
+        ("alarm", "t-dev-alb-5xx-rate", "delete"),
+        ("alarm", "t-dev-alb-p99-latency", "delete"),
+    ]
+    again = run(state="absent", alarms=[])
+    assert again["changed"] is False and again["resources"] == []
 
 
 @pytest.mark.parametrize(

@@ -42,9 +42,17 @@ def test_deploys_the_pack_then_changes_nothing(aws, run):
     [pack] = packs(aws)
     params = {p["ParameterName"]: p["ParameterValue"] for p in pack["ConformancePackInputParameters"]}
     assert params["MaxAge"] == "60" and len(params["AnsibleTemplateDigest"]) == 64
+    assert result["resources"] == [
+        {
+            "kind": "conformance pack",
+            "name": "trading-test-cis",
+            "action": "create",
+            "changes": ["deploy conformance pack trading-test-cis (new)"],
+        }
+    ]
     aws.clear_calls()
     again = run()
-    assert again["changed"] is False and aws.writes() == []
+    assert again["changed"] is False and aws.writes() == [] and again["resources"] == []
 
 
 def test_the_same_template_as_yaml_text_is_no_change(aws, run):
@@ -67,6 +75,9 @@ def test_a_template_or_parameter_change_redeploys(aws, run):
     changed["Resources"]["RootMfa"]["Properties"]["MaximumExecutionFrequency"] = "One_Hour"
     result = run(template_body=changed)
     assert result["actions"] == ["deploy conformance pack trading-test-cis (template changed)"]
+    assert result["resources"] == [
+        {"kind": "conformance pack", "name": "trading-test-cis", "action": "change", "changes": result["actions"]}
+    ]
     assert result["diff"]["before"]["template_digest"] != result["diff"]["after"]["template_digest"]
     assert run(template_body=changed, input_parameters={"MaxAge": 30})["actions"] == [
         "deploy conformance pack trading-test-cis (parameters changed)"
@@ -77,9 +88,13 @@ def test_a_template_or_parameter_change_redeploys(aws, run):
 def test_check_mode_changes_nothing(aws, run):
     preview = run(check_mode=True)
     assert preview["changed"] is True and aws.writes() == [] and packs(aws) == []
-    run()
+    assert preview["resources"] == run()["resources"]
+    assert [r["action"] for r in preview["resources"]] == ["create"]
     aws.clear_calls()
-    assert run(check_mode=True, input_parameters={"MaxAge": 1})["changed"] is True and aws.writes() == []
+    changing = run(check_mode=True, input_parameters={"MaxAge": 1})
+    assert changing["changed"] is True and aws.writes() == []
+    assert changing["resources"] == run(input_parameters={"MaxAge": 1})["resources"]
+    assert [r["action"] for r in changing["resources"]] == ["change"]
 
 
 @pytest.mark.parametrize(
@@ -99,8 +114,18 @@ def test_bad_input_is_refused_before_any_call(aws, run, args, message):
 
 def test_absent_deletes_the_pack(aws, run):
     run()
-    assert run(state="absent")["changed"] is True and packs(aws) == []
-    assert run(state="absent")["changed"] is False
+    deleted = run(state="absent")
+    assert deleted["changed"] is True and packs(aws) == []
+    assert deleted["resources"] == [
+        {
+            "kind": "conformance pack",
+            "name": "trading-test-cis",
+            "action": "delete",
+            "changes": ["delete conformance pack trading-test-cis"],
+        }
+    ]
+    again = run(state="absent")
+    assert again["changed"] is False and again["resources"] == []
 
 
 def test_throttling_is_retried(aws, run):

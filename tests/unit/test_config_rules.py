@@ -50,11 +50,25 @@ def test_creates_rules_with_parameters_scope_and_tags_then_a_rerun_writes_nothin
     tags = aws.client("config").list_tags_for_resource(ResourceArn=found["t-dev-restricted-ssh"]["ConfigRuleArn"])
     assert tags["Tags"] == [{"Key": "Environment", "Value": "dev"}]
     assert {r["arn"] for r in result["rules"]} == {r["ConfigRuleArn"] for r in found.values()}
+    assert result["resources"] == [
+        {
+            "kind": "Config rule",
+            "name": "t-dev-iam-password-policy",
+            "action": "create",
+            "changes": ["create rule t-dev-iam-password-policy (IAM_PASSWORD_POLICY)"],
+        },
+        {
+            "kind": "Config rule",
+            "name": "t-dev-restricted-ssh",
+            "action": "create",
+            "changes": ["create rule t-dev-restricted-ssh (INCOMING_SSH_DISABLED)"],
+        },
+    ]
 
     aws.clear_calls()
     again = run()
     assert again["changed"] is False, again["actions"]
-    assert aws.writes() == []
+    assert aws.writes() == [] and again["resources"] == []
 
 
 def test_a_changed_parameter_updates_the_rule_in_place(aws, run):
@@ -63,6 +77,14 @@ def test_a_changed_parameter_updates_the_rule_in_place(aws, run):
     changed = dict(PASSWORD, input_parameters={"MinimumPasswordLength": 16, "RequireSymbols": True})
     result = run(rules=[changed, SSH])
     assert result["actions"] == ["update rule t-dev-iam-password-policy (input_parameters)"]
+    assert result["resources"] == [
+        {
+            "kind": "Config rule",
+            "name": "t-dev-iam-password-policy",
+            "action": "change",
+            "changes": ["update rule t-dev-iam-password-policy (input_parameters)"],
+        }
+    ]
     rule = rules(aws)["t-dev-iam-password-policy"]
     assert rule["ConfigRuleArn"] == arn
     assert json.loads(rule["InputParameters"])["MinimumPasswordLength"] == "16"
@@ -78,15 +100,34 @@ def test_purge_deletes_unlisted_rules_of_the_prefix_only(aws, run):
     )
     result = run(rules=[SSH])
     assert result["actions"] == ["delete rule t-dev-iam-password-policy"]
+    assert result["resources"] == [
+        {
+            "kind": "Config rule",
+            "name": "t-dev-iam-password-policy",
+            "action": "delete",
+            "changes": ["delete rule t-dev-iam-password-policy"],
+        }
+    ]
     assert set(rules(aws)) == {"t-dev-restricted-ssh", "corp-root-mfa"}
 
 
 def test_check_mode_and_absent(aws, run):
-    assert run(check_mode=True)["changed"] is True
+    checked = run(check_mode=True)
+    assert checked["changed"] is True
     assert aws.writes() == [] and rules(aws) == {}
-    run()
-    assert run(state="absent", rules=[])["changed"] is True
+    assert checked["resources"] == run()["resources"]
+    assert [r["action"] for r in checked["resources"]] == ["create", "create"]
+    checked = run(state="absent", rules=[], check_mode=True)
+    deleted = run(state="absent", rules=[])
+    assert deleted["changed"] is True
     assert rules(aws) == {}
+    assert deleted["resources"] == checked["resources"]
+    assert [(r["kind"], r["name"], r["action"]) for r in deleted["resources"]] == [
+        ("Config rule", "t-dev-iam-password-policy", "delete"),
+        ("Config rule", "t-dev-restricted-ssh", "delete"),
+    ]
+    again = run(state="absent", rules=[])
+    assert again["changed"] is False and again["resources"] == []
 
 
 def test_a_rule_outside_the_prefix_is_refused_before_any_call(aws, run):

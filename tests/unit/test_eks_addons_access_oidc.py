@@ -75,11 +75,34 @@ def test_addons_are_created_at_their_pins_then_left_alone(aws, addons):
         "create add-on coredns v1.11.3-eksbuild.1",
         "create add-on kube-proxy v1.30.6-eksbuild.3",
     ]
+    assert result["resources"] == [
+        {
+            "kind": "add-on",
+            "name": a["name"],
+            "action": "create",
+            "changes": [f"create add-on {a['name']} {a['version']}"],
+        }
+        for a in ADDONS_130
+    ]
+    assert check["resources"] == result["resources"]
     found = installed(aws)
     assert found["vpc-cni"]["serviceAccountRoleArn"] == CNI_ROLE and found["coredns"]["status"] == "ACTIVE"
     aws.clear_calls()
     again = addons()
     assert again["actions"] == [] and again["changed"] is False and aws.writes() == []
+    assert again["resources"] == []
+
+
+def test_addons_and_entries_of_a_cluster_not_created_yet_are_planned_as_created(aws, addons, entries):
+    planned = addons(check_mode=True, cluster_name="trading-later")
+    assert [(r["kind"], r["name"], r["action"]) for r in planned["resources"]] == [
+        ("add-on", a["name"], "create") for a in ADDONS_130
+    ]
+    assert addons(state="absent", cluster_name="trading-later")["resources"] == []
+    planned = entries([{"principal_arn": ADMIN}], check_mode=True, cluster_name="trading-later")
+    assert planned["resources"] == [
+        {"kind": "access entry", "name": ADMIN, "action": "create", "changes": [f"create access entry {ADMIN}"]}
+    ]
 
 
 def test_a_version_eks_does_not_offer_is_refused_before_any_change(aws, addons):
@@ -101,6 +124,11 @@ def test_addons_follow_a_cluster_upgrade_and_conflicts_resolve_as_asked(aws, add
         "update add-on coredns: version v1.11.3-eksbuild.1 -> v1.11.3-eksbuild.2",
         "update add-on kube-proxy: version v1.30.6-eksbuild.3 -> v1.31.3-eksbuild.2; configuration values",
     ]
+    # Two add-ons changed, vpc-cni (resolve_conflicts only) not.
+    assert [(r["kind"], r["name"], r["action"]) for r in result["resources"]] == [
+        ("add-on", "coredns", "change"),
+        ("add-on", "kube-proxy", "change"),
+    ]
     assert result["diff"]["before"]["coredns"]["version"] == "v1.11.3-eksbuild.1"
     found = installed(aws)
     assert found["kube-proxy"]["addonVersion"] == "v1.31.3-eksbuild.2"
@@ -112,12 +140,20 @@ def test_purge_and_absent_delete_addons(aws, addons):
     addons()
     result = addons(items=ADDONS_130[1:], purge=True)
     assert result["actions"] == ["delete add-on vpc-cni"]
+    assert result["resources"] == [
+        {"kind": "add-on", "name": "vpc-cni", "action": "delete", "changes": ["delete add-on vpc-cni"]}
+    ]
     assert sorted(installed(aws)) == ["coredns", "kube-proxy"]
-    assert addons(items=ADDONS_130[1:], state="absent")["actions"] == [
+    planned = addons(items=ADDONS_130[1:], state="absent", check_mode=True)
+    gone = addons(items=ADDONS_130[1:], state="absent")
+    assert gone["actions"] == [
         "delete add-on coredns",
         "delete add-on kube-proxy",
     ]
+    assert [(r["name"], r["action"]) for r in gone["resources"]] == [("coredns", "delete"), ("kube-proxy", "delete")]
+    assert planned["resources"] == gone["resources"]
     assert installed(aws) == {}
+    assert addons(items=ADDONS_130[1:], state="absent")["resources"] == []
 
 
 def test_addons_start_together_then_wait(aws, addons):
@@ -149,7 +185,8 @@ def test_access_entries_with_policies_and_scopes(aws, entries):
             "policies": [{"policy": "AmazonEKSViewPolicy", "namespaces": ["ledger", "market-data"]}],
         },
     ]
-    assert entries(wanted, check_mode=True)["changed"] and aws.writes() == []
+    planned = entries(wanted, check_mode=True)
+    assert planned["changed"] and aws.writes() == []
     result = entries(wanted)
     assert result["actions"] == [
         f"create access entry {ADMIN}",
@@ -157,6 +194,12 @@ def test_access_entries_with_policies_and_scopes(aws, entries):
         f"create access entry {DEV}",
         f"associate AmazonEKSViewPolicy with {DEV} in ledger, market-data",
     ]
+    # Two entries, each created with its policy association.
+    assert result["resources"] == [
+        {"kind": "access entry", "name": ADMIN, "action": "create", "changes": result["actions"][:2]},
+        {"kind": "access entry", "name": DEV, "action": "create", "changes": result["actions"][2:]},
+    ]
+    assert planned["resources"] == result["resources"]
     eks = aws.client("eks")
     policies = eks.list_associated_access_policies(clusterName="trading-test", principalArn=DEV)
     assert policies["associatedAccessPolicies"][0]["accessScope"] == {
@@ -164,11 +207,27 @@ def test_access_entries_with_policies_and_scopes(aws, entries):
         "namespaces": ["ledger", "market-data"],
     }
     aws.clear_calls()
-    assert entries(wanted)["changed"] is False and aws.writes() == []
+    again = entries(wanted)
+    assert again["changed"] is False and aws.writes() == [] and again["resources"] == []
+    # Another policy for the developers: a change of their entry only.
+    wider = [wanted[0], dict(wanted[1], policies=[*wanted[1]["policies"], {"policy": "AmazonEKSEditPolicy"}])]
+    changed = entries(wider)
+    assert changed["resources"] == [
+        {
+            "kind": "access entry",
+            "name": DEV,
+            "action": "change",
+            "changes": [f"associate AmazonEKSEditPolicy with {DEV} cluster-wide"],
+        }
+    ]
+    entries(wanted)
     # Dropping the developers removes their entry; an EKS-made node entry is never touched.
     eks.create_access_entry(clusterName="trading-test", principalArn=CNI_ROLE, type="EC2_LINUX")
     result = entries(wanted[:1])
     assert result["actions"] == [f"delete access entry {DEV}"]
+    assert result["resources"] == [
+        {"kind": "access entry", "name": DEV, "action": "delete", "changes": [f"delete access entry {DEV}"]}
+    ]
     assert sorted(eks.list_access_entries(clusterName="trading-test")["accessEntries"]) == sorted([CNI_ROLE, ADMIN])
 
 
@@ -183,21 +242,35 @@ def test_oidc_provider_for_the_cluster_issuer(aws, capsys, cluster):
     def run(**args):
         return run_module(iam_oidc_provider, dict({"url": url, "tags": {"Environment": "test"}}, **args), capsys=capsys)
 
-    assert run(_ansible_check_mode=True)["changed"] and aws.writes() == []
+    planned = run(_ansible_check_mode=True)
+    assert planned["changed"] and aws.writes() == []
     created = run()
     assert created["actions"] == [f"create OIDC provider {url[8:]}"]
+    assert created["resources"] == [
+        {"kind": "OIDC provider", "name": url[8:], "action": "create", "changes": created["actions"]}
+    ]
+    assert planned["resources"] == created["resources"]
     assert created["arn"].endswith(":oidc-provider/" + url[8:]) and created["issuer"] == url[8:]
     iam = aws.client("iam")
     found = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=created["arn"])
     assert found["ClientIDList"] == ["sts.amazonaws.com"]
     aws.clear_calls()
-    assert run()["changed"] is False and aws.writes() == []
+    again = run()
+    assert again["changed"] is False and aws.writes() == [] and again["resources"] == []
     changed = run(client_ids=["sts.amazonaws.com", "trading"], tags={"Environment": "test", "Owner": "platform"})
     assert changed["actions"] == [
         f"OIDC provider {url[8:]}: add audience trading",
         f"tag OIDC provider {url[8:]}: set Owner",
     ]
-    assert run(state="absent")["changed"] and iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
+    assert changed["resources"] == [
+        {"kind": "OIDC provider", "name": url[8:], "action": "change", "changes": changed["actions"]}
+    ]
+    removed = run(state="absent")
+    assert removed["changed"] and iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
+    assert removed["resources"] == [
+        {"kind": "OIDC provider", "name": url[8:], "action": "delete", "changes": [f"delete OIDC provider {url[8:]}"]}
+    ]
+    assert run(state="absent")["resources"] == []
 
 
 def test_throttling_is_retried(aws, addons):
@@ -217,6 +290,10 @@ def test_oidc_providers_are_deleted_by_their_tags_once_the_cluster_is_gone(aws, 
     )
     gone = run_module(iam_oidc_provider, {"tags": tags, "state": "absent"}, capsys=capsys)
     assert gone["actions"] == [f"delete OIDC provider {url[8:]}"]
+    assert gone["resources"] == [
+        {"kind": "OIDC provider", "name": url[8:], "action": "delete", "changes": gone["actions"]}
+    ]
+    assert run_module(iam_oidc_provider, {"tags": tags, "state": "absent"}, capsys=capsys)["resources"] == []
     left = aws.client("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"]
     assert [p["Arn"].rsplit("/", 1)[-1] for p in left] == ["other"]
     refused = run_module(iam_oidc_provider, {"state": "absent"}, capsys=capsys)

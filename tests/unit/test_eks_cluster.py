@@ -46,8 +46,13 @@ def cluster(aws, name="trading-test"):
 
 
 def test_creates_a_private_encrypted_cluster_then_changes_nothing(aws, run):
+    planned = run(check_mode=True)
     result = run()
     assert result["changed"] is True and result["actions"] == ["create cluster trading-test (Kubernetes 1.31)"]
+    assert result["resources"] == [
+        {"kind": "EKS cluster", "name": "trading-test", "action": "create", "changes": result["actions"]}
+    ]
+    assert planned["resources"] == result["resources"]
     found = cluster(aws)
     vpc = found["resourcesVpcConfig"]
     assert (vpc["endpointPrivateAccess"], vpc["endpointPublicAccess"]) == (True, False)
@@ -57,8 +62,15 @@ def test_creates_a_private_encrypted_cluster_then_changes_nothing(aws, run):
     assert result["cluster"]["cluster_security_group_id"] == vpc["clusterSecurityGroupId"]
     aws.clear_calls()
     again = run()
-    assert again["changed"] is False and again["actions"] == []
+    assert again["changed"] is False and again["actions"] == [] and again["resources"] == []
     assert aws.writes() == []
+
+
+def test_a_cluster_without_tags_is_created_without_a_tags_map(aws, run):
+    # EKS refuses an empty tags map (the local AWS too): no tags means none sent.
+    result = run(tags=None)
+    assert result["changed"] is True and cluster(aws)["tags"] == {}
+    assert run(tags=None)["changed"] is False
 
 
 def test_check_mode_creates_nothing(aws, run):
@@ -93,6 +105,10 @@ def test_logging_and_endpoint_access_change_in_place_one_update_at_a_time(aws, r
     assert result["actions"] == [
         "endpoint access of trading-test: private True, public True from 203.0.113.0/24",
         "log types of trading-test: enable scheduler; disable audit",
+    ]
+    # Two updates of the one cluster: one resource changed.
+    assert result["resources"] == [
+        {"kind": "EKS cluster", "name": "trading-test", "action": "change", "changes": result["actions"]}
     ]
     found = cluster(aws)
     assert found["resourcesVpcConfig"]["publicAccessCidrs"] == ["203.0.113.0/24"]
@@ -130,6 +146,7 @@ def test_tags_are_reconciled(aws, run):
     run()
     result = run(tags={"Environment": "test", "Owner": "platform"})
     assert result["actions"] == ["tag cluster trading-test: set Owner"]
+    assert [(r["kind"], r["action"]) for r in result["resources"]] == [("EKS cluster", "change")]
     assert cluster(aws)["tags"] == {"Environment": "test", "Owner": "platform"}
 
 
@@ -146,10 +163,24 @@ def test_starts_without_waiting_then_waits(aws, run):
 
 def test_deletes_and_waits_until_gone(aws, run):
     run()
+    planned = run(state="absent", check_mode=True)
     result = run(state="absent")
     assert result["actions"] == ["delete cluster trading-test"]
+    assert (
+        result["resources"]
+        == planned["resources"]
+        == [
+            {
+                "kind": "EKS cluster",
+                "name": "trading-test",
+                "action": "delete",
+                "changes": ["delete cluster trading-test"],
+            }
+        ]
+    )
     assert aws.client("eks").list_clusters()["clusters"] == []
-    assert run(state="absent")["changed"] is False
+    again = run(state="absent")
+    assert again["changed"] is False and again["resources"] == []
 
 
 def test_throttling_is_retried(aws, run):

@@ -69,6 +69,7 @@ def template_data(aws, name="trading-test-general"):
 
 
 def test_creates_groups_through_imdsv2_encrypted_templates_then_changes_nothing(aws, run, cluster):
+    planned = run(nodegroups=(GENERAL, SPOT), check_mode=True)
     result = run(nodegroups=(GENERAL, SPOT))
     assert result["actions"] == [
         "create launch template trading-test-general",
@@ -76,6 +77,21 @@ def test_creates_groups_through_imdsv2_encrypted_templates_then_changes_nothing(
         "create launch template trading-test-spot",
         "create node group spot (SPOT m6i.large, m6a.large, 0-4)",
     ]
+    # Each group and each template is a resource of its own, created once.
+    assert result["resources"] == [
+        {"kind": kind, "name": name, "action": "create", "changes": [action]}
+        for (kind, name), action in zip(
+            [
+                ("launch template", "trading-test-general"),
+                ("node group", "general"),
+                ("launch template", "trading-test-spot"),
+                ("node group", "spot"),
+            ],
+            result["actions"],
+            strict=True,
+        )
+    ]
+    assert planned["resources"] == result["resources"]
     lt, data = template_data(aws)
     assert data["MetadataOptions"]["HttpTokens"] == "required"
     ebs = data["BlockDeviceMappings"][0]["Ebs"]
@@ -88,7 +104,26 @@ def test_creates_groups_through_imdsv2_encrypted_templates_then_changes_nothing(
     aws.clear_calls()
     again = run(nodegroups=(GENERAL, SPOT))
     assert again["actions"] == [] and again["changed"] is False
+    assert aws.writes() == [] and again["resources"] == []
+
+
+def test_groups_of_a_cluster_not_created_yet_are_planned_with_their_templates(aws, run):
+    planned = run(nodegroups=(GENERAL, SPOT), check_mode=True, cluster_name="trading-later")
+    assert planned["actions"] == [
+        "create launch template trading-later-general",
+        "create node group general (ON_DEMAND m6i.large, 1-3)",
+        "create launch template trading-later-spot",
+        "create node group spot (SPOT m6i.large, m6a.large, 0-4)",
+    ]
+    assert [(r["kind"], r["name"], r["action"]) for r in planned["resources"]] == [
+        ("launch template", "trading-later-general", "create"),
+        ("node group", "general", "create"),
+        ("launch template", "trading-later-spot", "create"),
+        ("node group", "spot", "create"),
+    ]
     assert aws.writes() == []
+    gone = run(nodegroups=(GENERAL,), state="absent", cluster_name="trading-later")
+    assert gone["changed"] is False and gone["resources"] == []
 
 
 def test_check_mode_creates_nothing(aws, run):
@@ -108,6 +143,9 @@ def test_the_autoscalers_desired_size_is_not_fought(aws, run):
     # New bounds move min and max; desired only when it falls outside them.
     result = run(nodegroups=(dict(GENERAL, min_size=1, max_size=2),))
     assert result["actions"] == ["scale node group general: 1-3 -> 1-2, desired 3 -> 2"]
+    assert result["resources"] == [
+        {"kind": "node group", "name": "general", "action": "change", "changes": result["actions"]}
+    ]
     assert group(aws)["scalingConfig"] == {"minSize": 1, "maxSize": 2, "desiredSize": 2}
 
 
@@ -120,6 +158,21 @@ def test_labels_taints_and_the_template_change_in_place(aws, run):
         "node group general: labels tier",
         "new version of launch template trading-test-general (BlockDeviceMappings)",
         "roll node group general: launch template version 1 -> 2",
+    ]
+    # The template's new version is a change of the template; the labels and the roll, of the group.
+    assert result["resources"] == [
+        {
+            "kind": "node group",
+            "name": "general",
+            "action": "change",
+            "changes": [result["actions"][i] for i in (0, 2)],
+        },
+        {
+            "kind": "launch template",
+            "name": "trading-test-general",
+            "action": "change",
+            "changes": [result["actions"][1]],
+        },
     ]
     found = group(aws)
     assert found["labels"] == {"tier": "app"} and found["launchTemplate"]["version"] == "2"
@@ -153,9 +206,19 @@ def test_purge_removes_unlisted_groups_and_their_templates(aws, run):
     run(nodegroups=(GENERAL, SPOT))
     result = run(nodegroups=(GENERAL,))
     assert result["actions"] == ["delete node group spot", "delete launch template trading-test-spot"]
+    assert [(r["kind"], r["name"], r["action"]) for r in result["resources"]] == [
+        ("node group", "spot", "delete"),
+        ("launch template", "trading-test-spot", "delete"),
+    ]
     assert aws.client("eks").list_nodegroups(clusterName="trading-test")["nodegroups"] == ["general"]
+    planned = run(nodegroups=(GENERAL,), state="absent", check_mode=True)
     gone = run(nodegroups=(GENERAL,), state="absent")
     assert gone["actions"] == ["delete node group general", "delete launch template trading-test-general"]
+    assert [(r["kind"], r["name"], r["action"]) for r in gone["resources"]] == [
+        ("node group", "general", "delete"),
+        ("launch template", "trading-test-general", "delete"),
+    ]
+    assert planned["resources"] == gone["resources"]
     assert aws.client("ec2").describe_launch_templates()["LaunchTemplates"] == []
 
 

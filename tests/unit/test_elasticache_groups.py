@@ -88,10 +88,16 @@ def test_the_groups_are_created_in_one_run_then_a_second_run_reads_each_once_and
     assert created["subnet_group"]["vpc_id"] == group["VpcId"]
     assert created["parameter_group"]["parameters"] == {"maxmemory-policy": "noeviction"}
     assert created["parameter_group"]["family"] == "redis7" and created["parameter_group"]["arn"]
+    # Two groups, each once; the parameters set on the new group are part of its creation.
+    assert created["resources"] == [
+        {"kind": "cache subnet group", "name": NAME, "action": "create", "changes": created["actions"][:1]},
+        {"kind": "cache parameter group", "name": NAME, "action": "create", "changes": created["actions"][1:]},
+    ]
 
     aws.clear_calls()
     again = run(spec(subnets))
     assert again["changed"] is False and again["actions"] == [] and aws.writes() == []
+    assert again["resources"] == []
     # One describe per group, the subnet group's tags, the parameter group's user-set parameters.
     assert counts(aws) == {
         "DescribeCacheSubnetGroups": 1,
@@ -118,6 +124,9 @@ def test_parameters_follow_the_inventory_and_dropped_ones_are_reset(aws, subnets
         f"reset parameters of cache parameter group {NAME} to the engine default: timeout",
     ]
     assert writes(aws) == {"ModifyCacheParameterGroup": 1, "ResetCacheParameterGroup": 1}
+    assert result["resources"] == [
+        {"kind": "cache parameter group", "name": NAME, "action": "change", "changes": result["actions"]}
+    ]
     assert user_parameters(aws) == {"maxmemory-policy": "allkeys-lru", "tcp-keepalive": "60"}
     assert result["parameter_group"]["parameters"] == {"maxmemory-policy": "allkeys-lru", "tcp-keepalive": "60"}
     assert result["parameter_group"]["pending_reboot"] == []
@@ -142,6 +151,9 @@ def test_a_new_group_with_a_refused_parameter_fails_and_is_kept(aws, subnets, ru
     refused = run({"parameter_group": spec(subnets, parameters={"no-such-parameter": "1"})["parameter_group"]})
     assert refused.failed and "its family has no parameter no-such-parameter" in refused["msg"]
     assert refused["actions"] == [f"create cache parameter group {NAME} (redis7)"]
+    assert refused["resources"] == [
+        {"kind": "cache parameter group", "name": NAME, "action": "create", "changes": refused["actions"]}
+    ]
     assert user_parameters(aws) == {}  # kept, never deleted
 
 
@@ -183,6 +195,9 @@ def test_the_subnets_and_description_change_in_place(aws, subnets, run):
         "description 'trading-test Redis: the data subnets' (was 'trading-test Redis: data subnets')"
     ]
     assert writes(aws) == {"ModifyCacheSubnetGroup": 1}
+    assert changed["resources"] == [
+        {"kind": "cache subnet group", "name": NAME, "action": "change", "changes": changed["actions"]}
+    ]
     group = subnet_group(aws)
     assert sorted(s["SubnetIdentifier"] for s in group["Subnets"]) == sorted(subnets[1:])
     assert group["ARN"] == created["subnet_group"]["arn"] and tags_of(aws, group["ARN"]) == TAGS
@@ -202,6 +217,9 @@ def test_tags_of_the_subnet_group_and_strays_purged_only_when_asked(aws, subnets
         f"tag cache subnet group {NAME}: remove Owner",
     ]
     assert writes(aws) == {"AddTagsToResource": 1, "RemoveTagsFromResource": 1}
+    assert changed["resources"] == [
+        {"kind": "cache subnet group", "name": NAME, "action": "change", "changes": changed["actions"]}
+    ]
     assert tags_of(aws, arn) == dict(TAGS, Environment="other")
     args = spec(subnets, tags=dict(TAGS, Environment="other"))
     args["subnet_group"]["tags"] = {"Tier": "data"}
@@ -216,14 +234,21 @@ def test_check_mode_writes_nothing_and_plans_what_the_run_does(aws, subnets, run
     assert aws.client("elasticache").describe_cache_subnet_groups()["CacheSubnetGroups"] == []
     assert planned["subnet_group"]["arn"] is None and planned["parameter_group"]["arn"] is None
     assert planned["diff"]["before"] == {} and set(planned["diff"]["after"]) == {"subnet_group", "parameter_group"}
-    assert run(spec(subnets))["actions"] == planned["actions"]
+    applied = run(spec(subnets))
+    assert applied["actions"] == planned["actions"] and applied["resources"] == planned["resources"]
+    assert [r["action"] for r in planned["resources"]] == ["create", "create"]
 
     args = spec(subnets, parameters={"maxmemory-policy": "allkeys-lru"}, tags=dict(TAGS, Owner="platform"))
     aws.clear_calls()
     planned = run(args, check_mode=True)
     assert planned["changed"] is True and aws.writes() == []
     assert user_parameters(aws) == {"maxmemory-policy": "noeviction"}
-    assert run(args)["actions"] == planned["actions"]
+    applied = run(args)
+    assert applied["actions"] == planned["actions"] and applied["resources"] == planned["resources"]
+    assert [(r["kind"], r["action"]) for r in planned["resources"]] == [
+        ("cache subnet group", "change"),
+        ("cache parameter group", "change"),
+    ]
     assert run(args, check_mode=True)["changed"] is False
 
 
@@ -257,8 +282,16 @@ def test_absent_deletes_the_listed_groups_that_exist(aws, subnets, run):
         if g["CacheParameterGroupName"] == NAME
     ] == []
     assert gone["subnet_group"]["arn"] is None and gone["parameter_group"]["arn"] is None
+    assert (
+        gone["resources"]
+        == planned["resources"]
+        == [
+            {"kind": "cache subnet group", "name": NAME, "action": "delete", "changes": gone["actions"][:1]},
+            {"kind": "cache parameter group", "name": NAME, "action": "delete", "changes": gone["actions"][1:]},
+        ]
+    )
     again = run(names, state="absent")
-    assert again["changed"] is False and again["actions"] == []
+    assert again["changed"] is False and again["actions"] == [] and again["resources"] == []
 
 
 def test_absent_reports_a_group_a_replication_group_still_uses_and_deletes_the_other(aws, subnets, run):
@@ -274,6 +307,10 @@ def test_absent_reports_a_group_a_replication_group_still_uses_and_deletes_the_o
     refused = run({"subnet_group": {"name": NAME}, "parameter_group": {"name": NAME}}, state="absent")
     assert refused.failed and f"still in use: cache parameter group {NAME}" in refused["msg"], refused["msg"]
     assert refused["actions"] == [f"delete cache subnet group {NAME}"]
+    # The group AWS kept is not reported deleted.
+    assert refused["resources"] == [
+        {"kind": "cache subnet group", "name": NAME, "action": "delete", "changes": refused["actions"]}
+    ]
     assert aws.client("elasticache").describe_cache_subnet_groups()["CacheSubnetGroups"] == []
 
 

@@ -60,9 +60,13 @@ def test_creates_the_group_then_changes_nothing(aws, run):
     found = group(aws)
     assert found["AuthTokenEnabled"] and found["TransitEncryptionEnabled"] and found["AtRestEncryptionEnabled"]
     assert found["AutomaticFailover"] == "enabled" and found["MultiAZ"] == "enabled"
+    assert result["resources"] == [
+        {"kind": "replication group", "name": "trading-test", "action": "create", "changes": result["actions"]}
+    ]
     aws.clear_calls()
     again = run()
     assert again["changed"] is False and aws.writes() == [], again["actions"]
+    assert again["resources"] == []
 
 
 def test_check_mode_creates_nothing(aws, run):
@@ -70,6 +74,8 @@ def test_check_mode_creates_nothing(aws, run):
     assert result["changed"] is True and result["replication_group"]["arn"] is None
     assert aws.writes() == []
     assert aws.client("elasticache").describe_replication_groups()["ReplicationGroups"] == []
+    assert result["resources"] == run()["resources"]
+    assert [(r["kind"], r["action"]) for r in result["resources"]] == [("replication group", "create")]
 
 
 def test_replicas_are_added_before_and_removed_after_failover_changes(aws, run):
@@ -81,6 +87,10 @@ def test_replicas_are_added_before_and_removed_after_failover_changes(aws, run):
     assert fewer["actions"] == [
         "modify replication group trading-test: automatic_failover, multi_az",
         "remove replicas of trading-test: 3 -> 0 per shard",
+    ]
+    # The replicas are the group's: one resource changed.
+    assert fewer["resources"] == [
+        {"kind": "replication group", "name": "trading-test", "action": "change", "changes": fewer["actions"]}
     ]
     assert group(aws)["MemberClusters"] == ["trading-test-001"] and group(aws)["AutomaticFailover"] == "disabled"
 
@@ -141,6 +151,10 @@ def test_what_aws_cannot_change_in_place_is_refused_unless_replacement_is_allowe
     assert replaced["actions"][0] == "delete replication group trading-test" and replaced["actions"][1].startswith(
         "create"
     )
+    # Replaced, the group is there before and after: one change of it.
+    assert replaced["resources"] == [
+        {"kind": "replication group", "name": "trading-test", "action": "change", "changes": replaced["actions"]}
+    ]
     assert replaced["replication_group"]["port"] == 6380
 
 
@@ -182,10 +196,24 @@ def test_bad_input_is_refused_before_any_call(aws, run, args, message):
 
 def test_absent_deletes_with_a_final_snapshot(aws, run):
     run()
+    checked = run(state="absent", final_snapshot_identifier="trading-test-final", check_mode=True)
     gone = run(state="absent", final_snapshot_identifier="trading-test-final")
     assert gone["changed"] is True and gone["replication_group"] is None
     assert aws.client("elasticache").describe_replication_groups()["ReplicationGroups"] == []
-    assert run(state="absent")["changed"] is False
+    assert (
+        gone["resources"]
+        == checked["resources"]
+        == [
+            {
+                "kind": "replication group",
+                "name": "trading-test",
+                "action": "delete",
+                "changes": ["delete replication group trading-test"],
+            }
+        ]
+    )
+    again = run(state="absent")
+    assert again["changed"] is False and again["resources"] == []
 
 
 def test_throttling_is_retried(aws, run):
@@ -195,19 +223,27 @@ def test_throttling_is_retried(aws, run):
     assert aws.faults()["injected"] > 0
 
 
-def test_starts_a_slow_creation_without_waiting_then_waits_for_it(aws, run):
+def test_starts_a_slow_creation_without_waiting_then_waits_for_it(aws, run, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRADING_PROGRESS", str(tmp_path / "progress.jsonl"))  # as the progress callback does
     aws.set_latency(0.005)  # an eight-minute creation takes 2.4 s
     started = run(wait=False)
     assert started["changed"] is True and started["replication_group"]["status"] == "creating"
     assert run(wait=False)["changed"] is False  # still creating: nothing to do yet, nothing waited for
     done = run()
     assert done["changed"] is False and done["replication_group"]["status"] == "available"
+    # The wait reported the group at every poll, timed from its creation by the first call.
+    polls = [json.loads(line) for line in (tmp_path / "progress.jsonl").read_text().splitlines()]
+    assert {p["label"] for p in polls} == {f"redis {started['replication_group']['id']}"}
+    assert polls[0]["state"] == "CREATING" and polls[0]["usual"] == 480 and not polls[0]["done"]
+    assert polls[-1]["state"] == "AVAILABLE" and polls[-1]["done"] and polls[-1]["usual"] == 480
+    assert polls[-1]["time"] - polls[-1]["started"] >= 1.0  # since the creation, before this call began
 
 
 def test_gives_up_after_wait_timeout(aws, run):
     aws.set_latency(0.05)  # 24 s
     result = run(wait_timeout=1)
     assert result.failed and "still creating after 1s" in result["msg"]
+    assert [(r["name"], r["action"]) for r in result["resources"]] == [("trading-test", "create")]
 
 
 def test_auth_token_generated_in_secrets_manager_never_passes_through_ansible(aws, run):
@@ -220,6 +256,11 @@ def test_auth_token_generated_in_secrets_manager_never_passes_through_ansible(aw
     sm = aws.client("secretsmanager")
     token = sm.get_secret_value(SecretId=secret["name"])["SecretString"]
     assert len(token) == 64 and token not in json.dumps(created)
+    # The secret is a resource of its own, created before the group that uses its token.
+    assert created["resources"] == [
+        {"kind": "secret", "name": secret["name"], "action": "create", "changes": created["actions"][:1]},
+        {"kind": "replication group", "name": "trading-test", "action": "create", "changes": created["actions"][1:]},
+    ]
     assert created["auth_token_secret_arn"] == sm.describe_secret(SecretId=secret["name"])["ARN"]
     assert group(aws)["AuthTokenEnabled"]
     aws.clear_calls()
@@ -235,6 +276,10 @@ def test_auth_token_generated_in_secrets_manager_never_passes_through_ansible(aw
     ]
     new_token = sm.get_secret_value(SecretId=secret["name"])["SecretString"]
     assert new_token != token and new_token not in json.dumps(rotated)
+    assert [(r["kind"], r["action"], r["changes"]) for r in rotated["resources"]] == [
+        ("secret", "change", rotated["actions"][:1]),
+        ("replication group", "change", rotated["actions"][1:]),
+    ]
     assert sm.get_secret_value(SecretId=secret["name"], VersionStage="AWSPREVIOUS")["SecretString"] == token
 
     # The secret deleted: nobody holds the token any more, so a new one is made and rotated in.
@@ -242,6 +287,10 @@ def test_auth_token_generated_in_secrets_manager_never_passes_through_ansible(aw
     recovered = run(auth_token=None, auth_token_secret=secret)
     assert recovered["actions"][0] == "store a generated AUTH token in secret trading-test/redis-auth-token"
     assert recovered["actions"][1] == "modify replication group trading-test: auth token rotated"
+    assert [(r["kind"], r["action"]) for r in recovered["resources"]] == [
+        ("secret", "create"),
+        ("replication group", "change"),
+    ]
 
 
 def test_a_group_rebuilt_after_teardown_restores_its_secret_with_a_new_token(aws, run):
@@ -263,6 +312,15 @@ def test_a_group_rebuilt_after_teardown_restores_its_secret_with_a_new_token(aws
         "restore secret trading-test/redis-auth-token, scheduled for deletion, with a new token",
         "store a new generated AUTH token in secret trading-test/redis-auth-token (the old one becomes AWSPREVIOUS)",
     ]
+    # Scheduled for deletion, the secret still exists: restored, it is changed, not created.
+    assert [(r["kind"], r["action"], len(r["changes"])) for r in rebuilt["resources"]] == [
+        ("secret", "change", 2),
+        ("replication group", "create", 1),
+    ]
+    assert [(r["kind"], r["action"]) for r in planned["resources"]] == [
+        ("secret", "change"),
+        ("replication group", "create"),
+    ]
     assert "DeletedDate" not in sm.describe_secret(SecretId=secret["name"])
     new = sm.get_secret_value(SecretId=secret["name"])["SecretString"]
     assert new != old and new not in json.dumps(rebuilt)
@@ -274,6 +332,12 @@ def test_check_mode_with_a_secret_writes_nothing(aws, run):
     result = run(check_mode=True, auth_token=None, auth_token_secret={"name": "trading-test/redis-auth-token"})
     assert result["actions"][0].startswith("store a generated AUTH token") and aws.writes() == []
     assert aws.client("secretsmanager").list_secrets()["SecretList"] == []
+    applied = run(auth_token=None, auth_token_secret={"name": "trading-test/redis-auth-token"})
+    assert applied["resources"] == result["resources"]
+    assert [(r["kind"], r["action"]) for r in result["resources"]] == [
+        ("secret", "create"),
+        ("replication group", "create"),
+    ]
 
 
 def age_current_token(name: str, days: int) -> None:
@@ -346,6 +410,12 @@ def test_the_secret_gets_its_resource_policy_then_keeps_it(aws, run):
     assert planned["actions"][-1] == "put the resource policy of secret trading-test/redis-auth-token"
     created = run(auth_token=None, auth_token_secret=secret)
     assert created["actions"][-1] == "put the resource policy of secret trading-test/redis-auth-token"
+    # The policy is the secret's: put after the group is created, it is still part of the secret's creation.
+    assert created["resources"] == planned["resources"]
+    assert [(r["kind"], r["action"], r["changes"][-1]) for r in created["resources"]] == [
+        ("secret", "create", "put the resource policy of secret trading-test/redis-auth-token"),
+        ("replication group", "create", created["actions"][1]),
+    ]
     sm = aws.client("secretsmanager")
     assert json.loads(sm.get_resource_policy(SecretId=secret["name"])["ResourcePolicy"]) == policy
     # Compared by meaning: the same statements in another order and spelling change nothing.
@@ -356,8 +426,10 @@ def test_the_secret_gets_its_resource_policy_then_keeps_it(aws, run):
     assert again["changed"] is False and aws.writes() == []
     # Drift (the policy deleted by hand) is put back.
     sm.delete_resource_policy(SecretId=secret["name"])
-    assert run(auth_token=None, auth_token_secret=secret)["actions"] == [
-        "put the resource policy of secret trading-test/redis-auth-token"
+    drifted = run(auth_token=None, auth_token_secret=secret)
+    assert drifted["actions"] == ["put the resource policy of secret trading-test/redis-auth-token"]
+    assert drifted["resources"] == [
+        {"kind": "secret", "name": secret["name"], "action": "change", "changes": drifted["actions"]}
     ]
 
 

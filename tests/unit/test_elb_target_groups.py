@@ -91,6 +91,10 @@ def test_the_groups_are_created_in_one_run_then_a_second_run_reads_in_batches_an
         f"set attributes of target group {name}: deregistration_delay.timeout_seconds 30",
     ]
     assert len(created["actions"]) == 2 * len(SERVICES)
+    # One resource per group, created with its attributes.
+    assert [(r["kind"], r["name"], r["action"], len(r["changes"])) for r in created["resources"]] == [
+        ("target group", f"trading-test-{s}", "create", 2) for s in SERVICES
+    ]
     # The return value is keyed by name and carries what the role reads.
     result = created["target_groups"][name]
     assert result["target_group_arn"] == tg["TargetGroupArn"] and result["target_group_name"] == name
@@ -102,6 +106,7 @@ def test_the_groups_are_created_in_one_run_then_a_second_run_reads_in_batches_an
     aws.clear_calls()
     again = run(services())
     assert again["changed"] is False and again["actions"] == [] and aws.writes() == []
+    assert again["resources"] == []
     # One DescribeTargetGroups for all, the attributes of each group, one DescribeTags for all.
     assert counts(aws) == {
         "DescribeTargetGroups": 1,
@@ -133,6 +138,10 @@ def test_health_check_and_attributes_change_in_place(aws, run):
     groups[0].update(health_check_interval=30, health_check_path="/ready", matcher="200,302", deregistration_delay=120)
     aws.clear_calls()
     changed = run(groups)
+    # The health check and the attributes are the one group's: a change of it, the others untouched.
+    assert changed["resources"] == [
+        {"kind": "target group", "name": "trading-test-orders", "action": "change", "changes": changed["actions"]}
+    ]
     assert changed["actions"] == [
         "update health check of target group trading-test-orders: health_check_path /ready (was /healthz), "
         "health_check_interval 30 (was 15), matcher 200,302 (was 200-399)",
@@ -254,6 +263,7 @@ def test_check_mode_writes_nothing_and_plans_what_the_run_does(aws, vpc, run):
     assert planned["diff"]["after"]["trading-test-orders"]["health_check"]["health_check_path"] == "/healthz"
     applied = run(services())
     assert applied["actions"] == planned["actions"]
+    assert applied["resources"] == planned["resources"] and len(planned["resources"]) == len(SERVICES)
 
     # On groups that exist: drift planned, nothing written, the same actions as the run.
     groups = services(health_check_timeout=10, deregistration_delay=0)
@@ -262,8 +272,10 @@ def test_check_mode_writes_nothing_and_plans_what_the_run_does(aws, vpc, run):
     planned = run(groups, check_mode=True)
     assert planned["changed"] is True and aws.writes() == []
     assert planned["target_groups"]["trading-test-orders"]["health_check_timeout_seconds"] == 10
-    assert run(groups)["actions"] == planned["actions"]
-    assert run(groups, check_mode=True)["changed"] is False
+    applied = run(groups)
+    assert applied["actions"] == planned["actions"] and applied["resources"] == planned["resources"]
+    assert {r["action"] for r in applied["resources"]} == {"change"} and len(applied["resources"]) == len(SERVICES)
+    assert run(groups, check_mode=True)["resources"] == []
 
 
 def test_diff_shows_each_group_that_changes(aws, run):
@@ -295,11 +307,24 @@ def test_absent_deletes_the_listed_groups_that_exist(aws, run):
             "delete target group trading-test-matching",
         ]
     )
+    assert (
+        gone["resources"]
+        == planned["resources"]
+        == [
+            {
+                "kind": "target group",
+                "name": f"trading-test-{s}",
+                "action": "delete",
+                "changes": [f"delete target group trading-test-{s}"],
+            }
+            for s in ("orders", "matching")
+        ]
+    )
     assert described(aws, "trading-test-orders") is None and described(aws, "trading-test-matching") is None
     assert described(aws, "trading-test-ledger") is not None and described(aws, "trading-test-other") is not None
     assert gone["target_groups"]["trading-test-orders"]["target_group_arn"] is None
     again = run(names, state="absent")
-    assert again["changed"] is False and again["actions"] == []
+    assert again["changed"] is False and again["actions"] == [] and again["resources"] == []
 
     # With tags, only the groups carrying them go.
     kept = run([{"name": "trading-test-ledger"}], tags={"Environment": "other"}, state="absent")
@@ -333,6 +358,7 @@ def test_absent_reports_a_group_a_listener_rule_still_uses(aws, vpc, run):
     assert lb["LoadBalancerArn"] in refused["msg"]
     # The other group went; the one in use is kept.
     assert refused["actions"] == ["delete target group trading-test-matching"]
+    assert [(r["name"], r["action"]) for r in refused["resources"]] == [("trading-test-matching", "delete")]
     assert described(aws, "trading-test-orders") is not None and described(aws, "trading-test-matching") is None
 
 

@@ -25,8 +25,14 @@ def item(aws):
 
 
 def test_the_first_run_creates_the_table_and_takes_the_lock(aws, lock):
+    planned = lock(check_mode=True, tags={"Project": "trading"})
     taken = lock(tags={"Project": "trading"})
     assert not taken.failed and taken["changed"] is True and taken["actions"] == [f"create lock table {TABLE}"]
+    # The table is the one resource; the lock in it is not a change to the environment.
+    assert taken["resources"] == [
+        {"kind": "environment lock", "name": TABLE, "action": "create", "changes": [f"create lock table {TABLE}"]}
+    ]
+    assert planned["resources"] == taken["resources"]
     run_id = taken["lock"]["run_id"]
     stored = item(aws)
     assert stored["Holder"]["S"] == "alice@laptop" and stored["RunId"]["S"] == run_id
@@ -39,6 +45,7 @@ def test_the_first_run_creates_the_table_and_takes_the_lock(aws, lock):
 
     released = lock(state="absent", run_id=run_id)
     assert not released.failed and released["changed"] is False and item(aws) is None
+    assert released["resources"] == [] and lock()["resources"] == []  # the table is there now
 
 
 def test_a_second_run_is_refused_and_told_who_holds_the_lock(aws, lock):

@@ -29,6 +29,9 @@ def detector(aws):
 def test_creates_the_detector_then_changes_nothing(aws, run):
     result = run(finding_publishing_frequency="FIFTEEN_MINUTES", features=FEATURES, tags={"Environment": "test"})
     assert result["changed"] is True and result["actions"] == ["create detector"]
+    assert result["resources"] == [
+        {"kind": "GuardDuty detector", "name": "us-east-1", "action": "create", "changes": ["create detector"]}
+    ]
     found = detector(aws)
     assert found["Status"] == "ENABLED" and found["FindingPublishingFrequency"] == "FIFTEEN_MINUTES"
     assert found["Tags"] == {"Environment": "test"}
@@ -37,7 +40,7 @@ def test_creates_the_detector_then_changes_nothing(aws, run):
     aws.clear_calls()
     again = run(finding_publishing_frequency="FIFTEEN_MINUTES", features=FEATURES, tags={"Environment": "test"})
     assert again["changed"] is False and again["detector_id"] == result["detector_id"]
-    assert aws.writes() == []
+    assert aws.writes() == [] and again["resources"] == []
 
 
 def test_adopts_the_existing_detector_and_updates_it_in_place(aws, run):
@@ -48,6 +51,9 @@ def test_adopts_the_existing_detector_and_updates_it_in_place(aws, run):
         "update detector: Enable=True, FindingPublishingFrequency=ONE_HOUR, EKS_AUDIT_LOGS=ENABLED"
     ]
     assert result["diff"]["before"]["enabled"] is False and result["diff"]["after"]["enabled"] is True
+    assert result["resources"] == [
+        {"kind": "GuardDuty detector", "name": "us-east-1", "action": "change", "changes": result["actions"]}
+    ]
     found = detector(aws)
     assert found["Status"] == "ENABLED" and found["FindingPublishingFrequency"] == "ONE_HOUR"
 
@@ -65,6 +71,9 @@ def test_tags_follow_the_inventory(aws, run):
     run(tags={"Environment": "test", "Owner": "a"})
     result = run(tags={"Environment": "test", "CostCentre": "42"})
     assert result["actions"] == ["tag detector: set CostCentre", "tag detector: remove Owner"]
+    assert result["resources"] == [
+        {"kind": "GuardDuty detector", "name": "us-east-1", "action": "change", "changes": result["actions"]}
+    ]
     assert detector(aws)["Tags"] == {"Environment": "test", "CostCentre": "42"}
 
 
@@ -72,11 +81,14 @@ def test_check_mode_changes_nothing(aws, run):
     result = run(check_mode=True, features=FEATURES)
     assert result["changed"] is True and result["detector_id"] is None
     assert aws.writes() == [] and detector(aws) is None
-    run(features=FEATURES)
+    assert result["resources"] == run(features=FEATURES)["resources"]
+    assert [r["action"] for r in result["resources"]] == ["create"]
     aws.clear_calls()
     preview = run(check_mode=True, finding_publishing_frequency="FIFTEEN_MINUTES", features=FEATURES)
     assert preview["changed"] is True and aws.writes() == []
     assert detector(aws)["FindingPublishingFrequency"] == "SIX_HOURS"
+    assert [(r["kind"], r["action"]) for r in preview["resources"]] == [("GuardDuty detector", "change")]
+    assert preview["resources"] == run(finding_publishing_frequency="FIFTEEN_MINUTES", features=FEATURES)["resources"]
 
 
 def test_bad_sub_feature_status_is_refused_before_any_call(aws, run):
@@ -87,8 +99,13 @@ def test_bad_sub_feature_status_is_refused_before_any_call(aws, run):
 
 def test_absent_deletes_the_detector(aws, run):
     run()
-    assert run(state="absent")["changed"] is True and detector(aws) is None
-    assert run(state="absent")["changed"] is False
+    deleted = run(state="absent")
+    assert deleted["changed"] is True and detector(aws) is None
+    assert [(r["kind"], r["name"], r["action"]) for r in deleted["resources"]] == [
+        ("GuardDuty detector", "us-east-1", "delete")
+    ]
+    again = run(state="absent")
+    assert again["changed"] is False and again["resources"] == []
 
 
 def test_throttling_is_retried(aws, run):

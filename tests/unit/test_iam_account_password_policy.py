@@ -26,6 +26,9 @@ def policy(aws):
 def test_creates_the_cis_policy_then_changes_nothing(aws, run):
     result = run()
     assert result["changed"] is True and result["actions"] == ["create password policy"]
+    assert result["resources"] == [
+        {"kind": "password policy", "name": "account", "action": "create", "changes": ["create password policy"]}
+    ]
     found = policy(aws)
     assert found["MinimumPasswordLength"] == 14 and found["PasswordReusePrevention"] == 24
     assert found["MaxPasswordAge"] == 90 and found["ExpirePasswords"] is True
@@ -34,7 +37,7 @@ def test_creates_the_cis_policy_then_changes_nothing(aws, run):
     aws.clear_calls()
     again = run()
     assert again["changed"] is False and again["actions"] == []
-    assert aws.writes() == []
+    assert aws.writes() == [] and again["resources"] == []
 
 
 def test_check_mode_writes_nothing_and_shows_the_change(aws, run):
@@ -46,6 +49,10 @@ def test_check_mode_writes_nothing_and_shows_the_change(aws, run):
     assert result["diff"]["before"]["minimum_length"] == 8 and result["diff"]["after"]["minimum_length"] == 14
     assert aws.writes() == []
     assert policy(aws)["MinimumPasswordLength"] == 8
+    assert result["resources"] == [
+        {"kind": "password policy", "name": "account", "action": "change", "changes": result["actions"]}
+    ]
+    assert run()["resources"] == result["resources"]
 
 
 def test_a_weaker_policy_is_replaced_whole(aws, run):
@@ -60,9 +67,17 @@ def test_a_weaker_policy_is_replaced_whole(aws, run):
 
 def test_absent_deletes_it_once(aws, run):
     run()
-    assert run(state="absent")["actions"] == ["delete password policy"]
+    checked = run(state="absent", check_mode=True)
+    deleted = run(state="absent")
+    assert deleted["actions"] == ["delete password policy"]
     assert policy(aws) is None
-    assert run(state="absent")["changed"] is False
+    assert (
+        deleted["resources"]
+        == checked["resources"]
+        == [{"kind": "password policy", "name": "account", "action": "delete", "changes": ["delete password policy"]}]
+    )
+    again = run(state="absent")
+    assert again["changed"] is False and again["resources"] == []
 
 
 @pytest.mark.parametrize(

@@ -102,6 +102,11 @@ def test_create_then_a_second_run_only_reads(aws, run):
         f"attach {POLICY}AmazonEKSWorkerNodePolicy to role trading-test-eks-node",
         "add inline policy read-logs of role trading-test-eks-node",
     ]
+    # Two roles created; their policies are parts of them.
+    assert created["resources"] == [
+        {"kind": "IAM role", "name": "trading-test-eks-cluster", "action": "create", "changes": created["actions"][:2]},
+        {"kind": "IAM role", "name": "trading-test-eks-node", "action": "create", "changes": created["actions"][2:]},
+    ]
     node = created["roles"]["trading-test-eks-node"]
     assert node["arn"] == "arn:aws:iam::123456789012:role/trading-test-eks-node"
     assert node["role_id"] and node["path"] == "/" and node["inline_policy_names"] == ["read-logs"]
@@ -117,7 +122,7 @@ def test_create_then_a_second_run_only_reads(aws, run):
     aws.clear_calls()
     again = run([cluster_role(), node_role()])
     assert again["changed"] is False and again["actions"] == [] and aws.writes() == []
-    assert again["roles"] == created["roles"]
+    assert again["roles"] == created["roles"] and again["resources"] == []
 
 
 def test_a_no_op_costs_four_reads_a_role_at_most(aws, run):
@@ -192,6 +197,9 @@ def test_inline_policies_are_added_changed_and_purged(aws, run):
         f"add inline policy write-logs of role {name}",
         f"delete inline policy stray of role {name}",
     ]
+    assert changed["resources"] == [
+        {"kind": "IAM role", "name": name, "action": "change", "changes": changed["actions"]}
+    ]
     assert inline(aws, name) == {"read-logs": WRITE_LOGS, "write-logs": WRITE_LOGS}
     assert changed["roles"][name]["inline_policy_names"] == ["read-logs", "write-logs"]
     # Omitted leaves them alone; an empty dict deletes them all.
@@ -239,6 +247,7 @@ def test_check_mode_writes_nothing_and_reports_the_actions_of_a_real_run(aws, ru
     assert not role_exists(aws, "trading-test-eks-node")
     made = run(roles)
     assert planned["actions"] == made["actions"]
+    assert planned["resources"] == made["resources"] and {r["action"] for r in made["resources"]} == {"create"}
     # And on roles that exist: the same actions, still no write.
     changed = [
         cluster_role(assume_role_policy=EC2_TRUST, managed_policies=[]),
@@ -248,7 +257,12 @@ def test_check_mode_writes_nothing_and_reports_the_actions_of_a_real_run(aws, ru
     planned = run(changed, check_mode=True)
     assert aws.writes() == [] and planned["changed"] is True
     assert planned["roles"]["trading-test-eks-cluster"]["managed_policies"] == []
-    assert run(changed)["actions"] == planned["actions"]
+    assert [(r["name"], r["action"]) for r in planned["resources"]] == [
+        ("trading-test-eks-cluster", "change"),
+        ("trading-test-eks-node", "change"),
+    ]
+    applied = run(changed)
+    assert applied["actions"] == planned["actions"] and applied["resources"] == planned["resources"]
     assert run(changed, check_mode=True)["changed"] is False
 
 
@@ -265,6 +279,7 @@ def test_diff_shows_each_changed_role_before_and_after(aws, run):
     )
     before, after = changed["diff"]["before"], changed["diff"]["after"]
     assert list(before) == list(after) == ["trading-test-eks-node"]  # the cluster's role did not change
+    assert [(r["name"], r["action"]) for r in changed["resources"]] == [("trading-test-eks-node", "change")]
     assert before["trading-test-eks-node"]["inline_policies"] == {"read-logs": READ_LOGS}
     assert after["trading-test-eks-node"]["inline_policies"] == {"read-logs": WRITE_LOGS}
     assert len(before["trading-test-eks-node"]["managed_policies"]) == 2
@@ -300,11 +315,18 @@ def test_absent_deletes_the_listed_roles_with_their_policies_and_instance_profil
             "delete role trading-test-eks-node",
         ]
     )
+    # The role's instance profile and policies go with it: one role deleted (the missing one is not listed).
+    assert (
+        gone["resources"]
+        == planned["resources"]
+        == [{"kind": "IAM role", "name": "trading-test-eks-node", "action": "delete", "changes": gone["actions"]}]
+    )
     assert gone["roles"]["trading-test-eks-node"]["arn"] is None
     assert not role_exists(aws, "trading-test-eks-node") and role_exists(aws, "trading-test-eks-cluster")
     profiles = {p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]}
     assert profiles == {"shared-profile"}  # another name's profile is only left by the role
-    assert run([{"name": "trading-test-eks-node"}], state="absent")["changed"] is False
+    again = run([{"name": "trading-test-eks-node"}], state="absent")
+    assert again["changed"] is False and again["resources"] == []
 
 
 def test_a_failure_half_way_leaves_the_role_and_says_where(aws, run):
@@ -318,6 +340,12 @@ def test_a_failure_half_way_leaves_the_role_and_says_where(aws, run):
     assert role_exists(aws, "trading-test-eks-node") and role_exists(aws, "trading-test-eks-cluster")
     assert "create role trading-test-eks-node" in failed["actions"]
     assert "add inline policy writes of role trading-test-eks-node" not in failed["actions"]
+    # The failed change is not in resources either; what was done is, by role.
+    assert [(r["name"], r["action"]) for r in failed["resources"]] == [
+        ("trading-test-eks-cluster", "create"),
+        ("trading-test-eks-node", "create"),
+    ]
+    assert [c for r in failed["resources"] for c in r["changes"]] == failed["actions"]
     assert inline(aws, "trading-test-eks-node") == {"read-logs": READ_LOGS}
     assert not [w for w in aws.writes() if w["operation"].startswith("Delete")]
     # Fixed, the next run finishes the job.
@@ -332,7 +360,7 @@ def test_a_managed_policy_that_does_not_exist_fails_before_any_write(aws, run):
         [cluster_role(assume_role_policy=EC2_TRUST, managed_policies=[POLICY + "AmazonEKSClusterPolicyy"]), node_role()]
     )
     assert failed.failed and f"managed policy {POLICY}AmazonEKSClusterPolicyy does not exist" in failed["msg"]
-    assert "nothing was changed" in failed["msg"]
+    assert "nothing was changed" in failed["msg"] and failed["resources"] == []
     assert aws.writes() == [] and not role_exists(aws, "trading-test-eks-node")
     assert attached(aws, "trading-test-eks-cluster") == [POLICY + "AmazonEKSClusterPolicy"]
 

@@ -69,8 +69,12 @@ def key(aws):
 
 
 def test_creates_the_key_with_alias_policy_rotation_and_tags_then_changes_nothing(aws, run, account):
+    planned = run(check_mode=True)
     result = run()
     assert result["actions"] == [f"create key {ALIAS}", f"name it {ALIAS}", f"enable rotation of {ALIAS}"]
+    # The alias and the rotation are parts of the key: one resource, created.
+    assert result["resources"] == [{"kind": "KMS key", "name": ALIAS, "action": "create", "changes": result["actions"]}]
+    assert planned["resources"] == result["resources"]
     found = key(aws)
     assert found["metadata"]["KeyId"] == result["key_id"] and found["metadata"]["Arn"] == result["key_arn"]
     assert found["rotation"] is True and found["tags"] == {"Environment": "test"}
@@ -78,7 +82,7 @@ def test_creates_the_key_with_alias_policy_rotation_and_tags_then_changes_nothin
     aws.clear_calls()
     again = run()
     assert again["changed"] is False and again["key_arn"] == result["key_arn"] and again["key_state"] == "Enabled"
-    assert aws.writes() == []
+    assert aws.writes() == [] and again["resources"] == []
     assert aws.calls()["total"] == 4  # DescribeKey, then the policy, rotation and tags at once
 
 
@@ -103,6 +107,7 @@ def test_policy_description_rotation_and_tags_change_in_place(aws, run, account)
         f"disable rotation of {ALIAS}",
         f"tag {ALIAS}: set Owner",
     ]
+    assert result["resources"] == [{"kind": "KMS key", "name": ALIAS, "action": "change", "changes": result["actions"]}]
     assert result["diff"]["before"]["rotation"] is True and result["diff"]["after"]["rotation"] is False
     found = key(aws)
     assert found["metadata"]["KeyId"] == first["key_id"] and found["rotation"] is False
@@ -124,10 +129,14 @@ def test_a_key_scheduled_for_deletion_is_taken_back(aws, run):
     first = run()
     gone = run(state="absent", pending_window=7)
     assert gone["actions"] == [f"schedule the deletion of {ALIAS} in 7 days"]
+    assert gone["resources"] == [{"kind": "KMS key", "name": ALIAS, "action": "delete", "changes": gone["actions"]}]
     assert key(aws)["metadata"]["KeyState"] == "PendingDeletion"
-    assert run(state="absent", pending_window=7)["changed"] is False
+    not_again = run(state="absent", pending_window=7)
+    assert not_again["changed"] is False and not_again["resources"] == []
     back = run()
     assert back["actions"][:2] == [f"cancel the deletion of {ALIAS}", f"enable {ALIAS}"]
+    # The key was never gone: taking it back changes it.
+    assert [(r["kind"], r["name"], r["action"]) for r in back["resources"]] == [("KMS key", ALIAS, "change")]
     assert back["key_id"] == first["key_id"] and key(aws)["metadata"]["KeyState"] == "Enabled"
 
 

@@ -86,10 +86,15 @@ def test_creates_the_four_then_a_second_run_reads_once_and_writes_nothing(aws, r
     assert created["subscriptions"][f"{PREFIX}db-security-group"]["event_categories"] == []
     tags = aws.client("rds").list_tags_for_resource(ResourceName=cluster["arn"])["TagList"]
     assert {t["Key"]: t["Value"] for t in tags} == TAGS
+    assert [(r["kind"], r["name"], r["action"], len(r["changes"])) for r in created["resources"]] == [
+        ("event subscription", s["name"], "create", 1) for s in platform(topic)
+    ]
+    assert created["resources"][0]["changes"] == created["actions"][:1]
 
     aws.clear_calls()
     again = run(platform(topic))
     assert again["changed"] is False and again["actions"] == [] and aws.writes() == []
+    assert again["resources"] == []
     ops = operations(aws)
     # One listing and the four tag reads; and, since two lists name every category of their type (which RDS
     # reports as the empty list), one catalogue read to tell that they are the same.
@@ -114,13 +119,18 @@ def test_check_mode_writes_nothing_and_reports_what_it_would_do(aws, run, topic)
     assert planned["changed"] is True and len(planned["actions"]) == 4
     assert all(s["arn"] is None for s in planned["subscriptions"].values())
     assert aws.writes() == [] and described(aws) == {}
-    run(platform(topic))
+    assert planned["resources"] == run(platform(topic))["resources"]
+    assert [r["action"] for r in planned["resources"]] == ["create"] * 4
     changed = platform(topic)
     changed[0]["enabled"] = False
     aws.clear_calls()
     planned = run(changed, check_mode=True)
     assert planned["actions"] == [f"modify RDS event subscription {PREFIX}db-cluster: disabled"]
     assert aws.writes() == [] and described(aws)[f"{PREFIX}db-cluster"]["Enabled"] is True
+    assert planned["resources"] == [
+        {"kind": "event subscription", "name": f"{PREFIX}db-cluster", "action": "change", "changes": planned["actions"]}
+    ]
+    assert run(changed)["resources"] == planned["resources"]
 
 
 def test_categories_topic_and_enabled_are_modified_in_place(aws, run, topic, other_topic):
@@ -167,6 +177,9 @@ def test_source_ids_are_added_before_others_are_removed(aws, run, topic):
     assert result["actions"] == [
         f"add trading-test-pg-b to the sources of RDS event subscription {subscription['name']}",
         f"remove trading-test-pg-a from the sources of RDS event subscription {subscription['name']}",
+    ]
+    assert result["resources"] == [  # its sources are the subscription's own changes
+        {"kind": "event subscription", "name": subscription["name"], "action": "change", "changes": result["actions"]}
     ]
     assert [w["operation"] for w in aws.writes()] == [
         "AddSourceIdentifierToSubscription",
@@ -215,6 +228,9 @@ def test_tag_drift_is_fixed(aws, run, topic):
         f"tag RDS event subscription {PREFIX}db-instance: set Project",
         f"tag RDS event subscription {PREFIX}db-instance: remove Stray",
     ]
+    assert fixed["resources"] == [
+        {"kind": "event subscription", "name": f"{PREFIX}db-instance", "action": "change", "changes": fixed["actions"]}
+    ]
     assert sorted(w["operation"] for w in aws.writes()) == ["AddTagsToResource", "RemoveTagsFromResource"]
     assert {t["Key"]: t["Value"] for t in rds.list_tags_for_resource(ResourceName=arn)["TagList"]} == TAGS
     rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "Stray", "Value": "x"}])
@@ -231,8 +247,18 @@ def test_absent_deletes_the_listed_ones_only(aws, run, topic):
     ]
     assert set(described(aws)) == {f"{PREFIX}db-parameter-group", f"{PREFIX}db-security-group"}
     assert result["subscriptions"] == {n["name"]: None for n in names}
+    assert result["resources"] == [
+        {
+            "kind": "event subscription",
+            "name": n,
+            "action": "delete",
+            "changes": [f"delete RDS event subscription {n}"],
+        }
+        for n in (f"{PREFIX}db-cluster", f"{PREFIX}db-instance")
+    ]
     aws.clear_calls()
-    assert run(names, state="absent")["changed"] is False and aws.writes() == []
+    again = run(names, state="absent")
+    assert again["changed"] is False and aws.writes() == [] and again["resources"] == []
 
 
 def test_purge_deletes_unlisted_subscriptions_of_the_prefix_only(aws, run, topic):
@@ -245,12 +271,17 @@ def test_purge_deletes_unlisted_subscriptions_of_the_prefix_only(aws, run, topic
         in result["actions"]
     )
     assert set(described(aws)) == {s["name"] for s in platform(topic)} | {"other-team-events"}
+    assert [(r["name"], r["action"]) for r in result["resources"] if r["action"] == "delete"] == [
+        (f"{PREFIX}old-one", "delete")
+    ]
+    assert sum(r["action"] == "create" for r in result["resources"]) == 4
     # An empty list with purge removes every subscription of the prefix (a teardown).
     emptied = run([], purge=True, name_prefix=PREFIX)
     assert len(emptied["actions"]) == 4 and set(described(aws)) == {"other-team-events"}
     aws.clear_calls()
     refused = run(platform(topic), purge=True)
     assert refused.failed and "purge: true needs name_prefix" in refused["msg"]
+    assert refused["resources"] == [] and refused["actions"] == []
     assert aws.calls()["total"] == 0
 
 
@@ -299,6 +330,10 @@ def test_a_missing_topic_is_refused_by_rds_and_nothing_is_left_half_done(aws, ru
     refused = run(subscriptions)
     assert refused.failed and "no subscription was deleted" in refused["msg"]
     assert refused["actions"][0].startswith(f"create RDS event subscription {PREFIX}db-cluster")
+    assert [(r["name"], r["action"]) for r in refused["resources"]] == [
+        (f"{PREFIX}db-cluster", "create"),
+        (f"{PREFIX}db-instance", "create"),
+    ]
     assert set(described(aws)) == {f"{PREFIX}db-cluster"}
 
 

@@ -1,5 +1,6 @@
 """rds_groups against the local AWS: a cluster's DB subnet group and parameter groups, in one invocation."""
 
+import botocore.exceptions
 import pytest
 from ansible_collections.ninetynine.trading_infra.plugins.modules import rds_groups
 
@@ -123,10 +124,17 @@ def test_the_groups_are_created_in_one_run_then_a_second_run_reads_each_once_and
         assert created[part]["name"] == NAME and created[part]["arn"], created[part]
         assert tags_of(aws, created[part]["arn"]) == TAGS
     assert created["subnet_group"]["vpc_id"].startswith("vpc-")
+    # Three groups, each once; the parameters set on the new cluster group are part of its creation.
+    assert created["resources"] == [
+        {"kind": "DB subnet group", "name": NAME, "action": "create", "changes": created["actions"][:1]},
+        {"kind": "DB cluster parameter group", "name": NAME, "action": "create", "changes": created["actions"][1:3]},
+        {"kind": "DB parameter group", "name": NAME, "action": "create", "changes": created["actions"][3:]},
+    ]
 
     aws.clear_calls()
     again = run(spec(subnets))
     assert again["changed"] is False and again["actions"] == [] and aws.writes() == []
+    assert again["resources"] == []
     # One describe per group, the user-set parameters of each parameter group, the tags of each group.
     assert counts(aws) == {
         "DescribeDBSubnetGroups": 1,
@@ -163,6 +171,9 @@ def test_a_change_sets_dynamic_parameters_at_once_and_static_ones_at_the_next_re
         "statement_timeout=30000 (was 0, immediate)"
     ]
     assert writes(aws) == {"ModifyDBClusterParameterGroup": 1}
+    assert changed["resources"] == [
+        {"kind": "DB cluster parameter group", "name": NAME, "action": "change", "changes": changed["actions"]}
+    ]
     # The whole parameter list is read only because a parameter not set before had to be found.
     assert counts(aws)["DescribeDBClusterParameters"] == 2
     assert changed["cluster_parameter_group"]["pending_reboot"] == ["shared_preload_libraries"]
@@ -206,6 +217,10 @@ def test_a_parameter_removed_from_the_list_is_reset_to_the_engine_default(aws, s
         f"reset parameters of DB parameter group {NAME} to the engine default: work_mem (immediate)",
     ]
     assert writes(aws) == {"ResetDBClusterParameterGroup": 1, "ResetDBParameterGroup": 1}
+    assert [(r["kind"], r["action"], r["changes"]) for r in reset["resources"]] == [
+        ("DB cluster parameter group", "change", reset["actions"][:1]),
+        ("DB parameter group", "change", reset["actions"][1:]),
+    ]
     assert set(cluster_parameters(aws)) == set(kept)
     assert instance_parameters(aws) == {}
     assert reset["cluster_parameter_group"]["pending_reboot"] == ["shared_preload_libraries"]
@@ -225,6 +240,7 @@ def test_a_parameter_the_family_lacks_is_refused_before_any_write(aws, subnets, 
         )
     )
     assert refused.failed and refused["actions"] == [] and aws.writes() == []
+    assert refused["resources"] == []
     assert f"DB cluster parameter group {NAME}: its family has no parameter no_such_parameter" in refused["msg"]
     assert f"DB parameter group {NAME}: its family has no parameter no_such_either" in refused["msg"]
     assert "Nothing was changed" in refused["msg"]
@@ -236,6 +252,9 @@ def test_a_new_group_with_a_refused_parameter_fails_and_is_kept(aws, subnets, ru
     refused = run({"cluster_parameter_group": args["cluster_parameter_group"]})
     assert refused.failed and "its family has no parameter no_such_parameter" in refused["msg"]
     assert refused["actions"] == [f"create DB cluster parameter group {NAME} ({FAMILY})"]
+    assert refused["resources"] == [
+        {"kind": "DB cluster parameter group", "name": NAME, "action": "create", "changes": refused["actions"]}
+    ]
     assert "ModifyDBClusterParameterGroup" not in writes(aws)
     assert cluster_parameters(aws) == {}  # kept, never deleted
 
@@ -268,6 +287,7 @@ def test_what_is_missing_is_refused_before_any_write(aws, subnets, run):
     assert f"DB cluster parameter group {NAME}: family required to create it" in refused["msg"]
     default = run({"subnet_group": {"name": "default", "subnets": subnets}})
     assert default.failed and "RDS's own" in default["msg"]
+    assert default["actions"] == default["resources"] == []
 
 
 def test_the_subnets_and_description_change_in_place(aws, subnets, run):
@@ -282,6 +302,9 @@ def test_the_subnets_and_description_change_in_place(aws, subnets, run):
     ]
     assert writes(aws) == {"ModifyDBSubnetGroup": 1}
     assert subnet_ids(aws) == sorted(subnets[1:])
+    assert changed["resources"] == [
+        {"kind": "DB subnet group", "name": NAME, "action": "change", "changes": changed["actions"]}
+    ]
     assert changed["subnet_group"]["arn"] == created["subnet_group"]["arn"]
     assert changed["subnet_group"]["subnet_ids"] == sorted(subnets[1:])
     assert run(args)["changed"] is False
@@ -304,6 +327,12 @@ def test_tags_follow_the_inventory_and_strays_are_purged_only_when_asked(aws, su
         f"tag DB parameter group {NAME}: set Environment",
     ]
     assert writes(aws) == {"AddTagsToResource": 3, "RemoveTagsFromResource": 1}
+    # Tags are changes of their group: three groups changed, not four.
+    assert [(r["kind"], r["action"], len(r["changes"])) for r in changed["resources"]] == [
+        ("DB subnet group", "change", 1),
+        ("DB cluster parameter group", "change", 2),
+        ("DB parameter group", "change", 1),
+    ]
     assert tags_of(aws, arn) == dict(TAGS, Environment="other")
     # A group's own tags go over the module's; omitted tags leave them alone.
     args = spec(subnets, tags=dict(TAGS, Environment="other"))
@@ -323,6 +352,8 @@ def test_check_mode_writes_nothing_and_plans_what_the_run_does(aws, subnets, run
     assert set(planned["diff"]["after"]) == {"subnet_group", "cluster_parameter_group", "instance_parameter_group"}
     applied = run(spec(subnets))
     assert applied["actions"] == planned["actions"]
+    assert applied["resources"] == planned["resources"]
+    assert [r["action"] for r in planned["resources"]] == ["create"] * 3
 
     # On groups that exist: drift planned, nothing written, the same actions as the run.
     args = spec(subnets, cluster_parameters=dict(CLUSTER_PARAMETERS, log_min_duration_statement=250))
@@ -331,7 +362,10 @@ def test_check_mode_writes_nothing_and_plans_what_the_run_does(aws, subnets, run
     planned = run(args, check_mode=True)
     assert planned["changed"] is True and aws.writes() == []
     assert planned["cluster_parameter_group"]["parameters"]["log_min_duration_statement"] == "250"
-    assert run(args)["actions"] == planned["actions"]
+    applied = run(args)
+    assert applied["actions"] == planned["actions"]
+    assert applied["resources"] == planned["resources"]
+    assert [r["action"] for r in planned["resources"]] == ["change"] * 3
     assert run(args, check_mode=True)["changed"] is False
 
 
@@ -364,6 +398,15 @@ def test_absent_deletes_the_listed_groups_that_exist(aws, subnets, run):
             f"delete DB subnet group {NAME}",
         ]
     )
+    assert (
+        gone["resources"]
+        == planned["resources"]
+        == [
+            {"kind": "DB cluster parameter group", "name": NAME, "action": "delete", "changes": gone["actions"][:1]},
+            {"kind": "DB parameter group", "name": NAME, "action": "delete", "changes": gone["actions"][1:2]},
+            {"kind": "DB subnet group", "name": NAME, "action": "delete", "changes": gone["actions"][2:]},
+        ]
+    )
     rds = aws.client("rds")
     assert rds.describe_db_cluster_parameter_groups()["DBClusterParameterGroups"] == []
     assert [
@@ -380,12 +423,33 @@ def test_absent_deletes_the_listed_groups_that_exist(aws, subnets, run):
         "tags": {},
     }
     again = run(names, state="absent")
-    assert again["changed"] is False and again["actions"] == []
+    assert again["changed"] is False and again["actions"] == [] and again["resources"] == []
 
     # Only the parts listed go.
     run(spec(subnets))
     partial = run({"instance_parameter_group": {"name": NAME}}, state="absent")
     assert partial["actions"] == [f"delete DB parameter group {NAME}"] and subnet_ids(aws)
+
+
+def test_a_group_still_in_use_is_not_reported_deleted(aws, subnets, run, monkeypatch):
+    run(spec(subnets))
+    call = rds_groups.RdsGroups.call
+
+    def in_use(self, operation, **kwargs):
+        if operation == "delete_db_parameter_group":
+            error = {"Code": "InvalidDBParameterGroupState", "Message": "used by trading-test-aurora-1"}
+            raise botocore.exceptions.ClientError({"Error": error}, "DeleteDBParameterGroup")
+        return call(self, operation, **kwargs)
+
+    monkeypatch.setattr(rds_groups.RdsGroups, "call", in_use)
+    names = {part: {"name": NAME} for part in ("subnet_group", "cluster_parameter_group", "instance_parameter_group")}
+    refused = run(names, state="absent")
+    assert refused.failed and "still in use" in refused["msg"]
+    assert refused["actions"] == [f"delete DB cluster parameter group {NAME}", f"delete DB subnet group {NAME}"]
+    assert [(r["kind"], r["action"]) for r in refused["resources"]] == [
+        ("DB cluster parameter group", "delete"),
+        ("DB subnet group", "delete"),
+    ]
 
 
 def test_throttling_is_retried(aws, subnets, run):

@@ -193,10 +193,18 @@ def test_buckets_are_created_with_every_part_then_a_second_run_reads_each_part_o
     assert result["public_access"] == BLOCKED and result["object_ownership"] == "BucketOwnerEnforced"
     assert result["lifecycle_rules"][0]["transitions"] == [{"days": 90, "storage_class": "GLACIER_IR"}]
     assert created["buckets"][LOGS]["encryption"]["bucket_key_enabled"] is True
+    # Two buckets, each created once with all its parts.
+    assert [(r["kind"], r["name"], r["action"]) for r in created["resources"]] == [
+        ("S3 bucket", HISTORY, "create"),
+        ("S3 bucket", LOGS, "create"),
+    ]
+    assert sum(len(r["changes"]) for r in created["resources"]) == len(created["actions"])
+    assert created["resources"][0]["changes"] == created["actions"][:7]
 
     aws.clear_calls()
     again = run([history(), logs()])
     assert again["changed"] is False and again["actions"] == [] and aws.writes() == [], again["actions"]
+    assert again["resources"] == []
     # Per bucket: HeadBucket, then one read per part asked for, and nothing else.
     assert counts(aws) == {"HeadBucket": 2, **dict.fromkeys(READS, 2)}
     assert again["buckets"][HISTORY] == result
@@ -363,6 +371,7 @@ def test_check_mode_writes_nothing_and_plans_what_the_run_does(aws, run):
     applied = run([history(), logs()])
     assert applied["actions"] == planned["actions"]
     assert applied["buckets"] == planned["buckets"]
+    assert applied["resources"] == planned["resources"] and len(planned["resources"]) == 2
 
     # On buckets that exist: drift planned, nothing written, the same actions as the run.
     drifted = [history(encryption="aws:kms", tags={"Tier": "audit"}), logs(lifecycle_rules=[])]
@@ -370,8 +379,11 @@ def test_check_mode_writes_nothing_and_plans_what_the_run_does(aws, run):
     planned = run(drifted, check_mode=True)
     assert planned["changed"] is True and aws.writes() == []
     assert planned["buckets"][LOGS]["lifecycle_rules"] == []
-    assert run(drifted)["actions"] == planned["actions"]
-    assert run(drifted, check_mode=True)["changed"] is False
+    applied = run(drifted)
+    assert applied["actions"] == planned["actions"] and applied["resources"] == planned["resources"]
+    assert [(r["name"], r["action"]) for r in applied["resources"]] == [(HISTORY, "change"), (LOGS, "change")]
+    again = run(drifted, check_mode=True)
+    assert again["changed"] is False and again["resources"] == []
 
 
 def test_diff_shows_each_bucket_that_changes(aws, run):
@@ -379,6 +391,9 @@ def test_diff_shows_each_bucket_that_changes(aws, run):
     result = run([history(), logs(object_ownership="BucketOwnerPreferred")], _ansible_diff=True)
     before, after = result["diff"]["before"], result["diff"]["after"]
     assert set(before) == set(after) == {LOGS}
+    assert result["resources"] == [
+        {"kind": "S3 bucket", "name": LOGS, "action": "change", "changes": result["actions"]}
+    ]
     assert (before[LOGS]["object_ownership"], after[LOGS]["object_ownership"]) == (
         "BucketOwnerEnforced",
         "BucketOwnerPreferred",
@@ -412,10 +427,18 @@ def test_absent_with_force_deletes_every_version_then_the_bucket(aws, run):
         ]
     )
     assert planned["diff"]["before"][HISTORY]["holds_objects"] is True and planned["diff"]["after"] == {}
+    assert (
+        gone["resources"]
+        == planned["resources"]
+        == [
+            {"kind": "S3 bucket", "name": HISTORY, "action": "delete", "changes": gone["actions"][:2]},
+            {"kind": "S3 bucket", "name": LOGS, "action": "delete", "changes": [f"delete bucket {LOGS}"]},
+        ]
+    )
     assert bucket_names(aws) == set()
     assert gone["buckets"][HISTORY]["arn"] is None and gone["kept"] == []
     again = run(names, state="absent", force=True)
-    assert again["changed"] is False and again["actions"] == []
+    assert again["changed"] is False and again["actions"] == [] and again["resources"] == []
 
 
 def test_absent_with_delete_only_if_empty_keeps_a_bucket_that_holds_objects_and_says_why(aws, run):
@@ -428,6 +451,7 @@ def test_absent_with_delete_only_if_empty_keeps_a_bucket_that_holds_objects_and_
     kept = run(names, state="absent", delete_only_if_empty=True)
     assert kept["actions"] == planned["actions"] == [f"delete bucket {LOGS}"]
     assert kept["kept"] == planned["kept"] == [HISTORY]
+    assert [(r["name"], r["action"]) for r in kept["resources"]] == [(LOGS, "delete")]  # the kept one: no entry
     assert warnings(kept) == [f"kept s3://{HISTORY}: {reason}"]
     assert kept["buckets"][HISTORY] == {
         "name": HISTORY,
@@ -540,8 +564,10 @@ def test_a_setting_aws_refuses_fails_and_the_bucket_is_kept(aws, run):
     failed = run([history(tags={"aws:reserved": "x"})])  # S3 refuses tags of the aws: prefix
     assert failed.failed and "no bucket was deleted" in failed["msg"]
     assert failed["actions"][0].startswith(f"create bucket {HISTORY}")
+    assert [(r["name"], r["action"]) for r in failed["resources"]] == [(HISTORY, "create")]
     assert bucket_names(aws) == {HISTORY}
-    assert run([history()])["changed"] is True  # the next run finishes the configuration
+    finished = run([history()])  # the next run finishes the configuration
+    assert finished["changed"] is True and [r["action"] for r in finished["resources"]] == ["change"]
     assert run([history()])["changed"] is False
 
 
@@ -682,3 +708,22 @@ def test_a_bucket_that_receives_access_logs_is_emptied_and_deleted_by_force(aws,
     gone = run([{"name": HISTORY}, {"name": ACCESS}], state="absent", force=True)
     assert not gone.failed and gone["changed"], gone
     assert {b["Name"] for b in s3.list_buckets()["Buckets"]} & {HISTORY, ACCESS} == set()
+
+
+def test_a_bucket_written_to_while_it_is_emptied_is_kept_and_reported_as_changed(aws, run, monkeypatch):
+    run([history(policy={})])
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=HISTORY, Key="config/history.json", Body=b"one")
+    empty = s3_buckets.Buckets.empty
+
+    def empty_then_written(self, name):
+        empty(self, name)
+        s3.put_object(Bucket=name, Key="config/late.json", Body=b"late")  # a delivery meanwhile
+
+    monkeypatch.setattr(s3_buckets.Buckets, "empty", empty_then_written)
+    refused = run([{"name": HISTORY}], state="absent", force=True)
+    emptied = f"delete every object version and delete marker of bucket {HISTORY}"
+    assert refused.failed and f"buckets not empty, not deleted: {HISTORY}" in refused["msg"]
+    assert refused["actions"] == [emptied] and bucket_names(aws) == {HISTORY}
+    # Emptied, not deleted: a change to the bucket.
+    assert refused["resources"] == [{"kind": "S3 bucket", "name": HISTORY, "action": "change", "changes": [emptied]}]

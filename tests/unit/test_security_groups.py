@@ -92,6 +92,13 @@ def test_groups_that_refer_to_each_other_are_created_in_one_run_then_a_second_ru
     ]
     assert f"authorize ingress on {TARGETS}: tcp 8080 from group {LB}" in created["actions"]
     assert f"revoke egress on {LB}: all traffic to 0.0.0.0/0" in created["actions"]
+    # Two groups created, their rules part of each one's create.
+    assert [(r["kind"], r["name"], r["action"]) for r in created["resources"]] == [
+        ("security group", LB, "create"),
+        ("security group", TARGETS, "create"),
+    ]
+    assert sum(len(r["changes"]) for r in created["resources"]) == len(created["actions"])
+    assert all(f" on {LB}: " in c for c in created["resources"][0]["changes"][1:])
     # The return value carries what the roles read, in ec2_security_group's shape.
     result = created["security_groups"][TARGETS]
     assert result["vpc_id"] == vpc and result["group_name"] == TARGETS and result["tags"] == dict(TAGS, Name=TARGETS)
@@ -111,6 +118,7 @@ def test_groups_that_refer_to_each_other_are_created_in_one_run_then_a_second_ru
     aws.clear_calls()
     again = run(load_balancer_pair())
     assert again["changed"] is False and again["actions"] == [] and aws.writes() == []
+    assert again["resources"] == []
     assert [(c["operation"], c["count"]) for c in aws.calls()["calls"]] == [("DescribeSecurityGroups", 1)]
     assert again["security_groups"] == created["security_groups"]
 
@@ -134,6 +142,10 @@ def test_rules_are_added_and_revoked_and_hand_made_ones_purged_only_when_asked(a
         f"revoke ingress on {LB}: tcp 22 from 0.0.0.0/0; tcp 80 from 0.0.0.0/0; tcp 443 from 0.0.0.0/0",
         f"authorize egress on {LB}: tcp 9000-9010 to group {TARGETS}",
         f"authorize ingress on {TARGETS}: tcp 9000-9010 from group {LB}",
+    ]
+    assert changed["resources"] == [
+        {"kind": "security group", "name": LB, "action": "change", "changes": changed["actions"][:3]},
+        {"kind": "security group", "name": TARGETS, "action": "change", "changes": changed["actions"][3:]},
     ]
     lb, targets = described(aws, vpc, LB), described(aws, vpc, TARGETS)
     assert set(rules_of(lb)) == {("tcp", 80, 80, "10.0.0.0/8"), ("tcp", 443, 443, "10.0.0.0/8")}
@@ -263,10 +275,19 @@ def test_tags_name_each_group_and_strays_are_purged_only_when_asked(aws, vpc, ru
     ec2 = aws.client("ec2")
     ec2.create_tags(Resources=[group_id], Tags=[{"Key": "Stray", "Value": "x"}])
     assert run(groups, purge_tags=False)["changed"] is False
+    groups = [*groups, {"name": "trading-test-servers", "description": "servers"}]
     purged = run(groups)
-    assert purged["actions"] == ["tag security group trading-test-clients: remove Stray"]
-    retagged = run(groups, tags=dict(TAGS, Environment="other"))
+    assert purged["actions"] == [
+        "create security group trading-test-servers in " + vpc,
+        "tag security group trading-test-clients: remove Stray",
+    ]
+    assert [(r["name"], r["action"], r["changes"]) for r in purged["resources"]] == [
+        ("trading-test-servers", "create", purged["actions"][:1]),
+        ("trading-test-clients", "change", purged["actions"][1:]),
+    ]
+    retagged = run(groups[:1], tags=dict(TAGS, Environment="other"))
     assert retagged["actions"] == ["tag security group trading-test-clients: set Environment"]
+    assert [(r["name"], r["action"]) for r in retagged["resources"]] == [("trading-test-clients", "change")]
     assert tags_of(described(aws, vpc, "trading-test-clients")) == dict(
         TAGS, Environment="other", Name="trading-test-clients"
     )
@@ -296,13 +317,16 @@ def test_check_mode_writes_nothing_and_plans_what_the_run_does(aws, vpc, run):
     ]
     applied = run(load_balancer_pair())
     assert applied["actions"] == planned["actions"]
+    assert applied["resources"] == planned["resources"] and len(planned["resources"]) == 2
 
     # On groups that exist: drift planned, nothing written.
     pair = load_balancer_pair(target_ports=("9090",))
     aws.clear_calls()
     planned = run(pair, check_mode=True)
     assert planned["changed"] is True and aws.writes() == []
-    assert run(pair)["actions"] == planned["actions"]
+    assert {r["action"] for r in planned["resources"]} == {"change"}
+    applied = run(pair)
+    assert applied["actions"] == planned["actions"] and applied["resources"] == planned["resources"]
 
 
 def test_diff_shows_the_rules_and_tags_of_each_group_that_changes(aws, vpc, run):
@@ -337,11 +361,22 @@ def test_absent_deletes_groups_that_refer_to_each_other(aws, vpc, run):
         f"delete security group {LB} ({ids[LB]})",
         f"delete security group {TARGETS} ({ids[TARGETS]})",
     ]
+    # The revokes are parts of the groups that go: two deletions.
+    assert gone["resources"] == [
+        {"kind": "security group", "name": LB, "action": "delete", "changes": [gone["actions"][0], gone["actions"][2]]},
+        {
+            "kind": "security group",
+            "name": TARGETS,
+            "action": "delete",
+            "changes": [gone["actions"][1], gone["actions"][3]],
+        },
+    ]
+    assert planned["resources"] == gone["resources"]
     assert described(aws, vpc, LB) is None and described(aws, vpc, TARGETS) is None
     assert described(aws, vpc, "trading-test-other") is not None
     assert gone["security_groups"][LB]["group_id"] is None
     again = run(names, state="absent")
-    assert again["changed"] is False and again["actions"] == []
+    assert again["changed"] is False and again["actions"] == [] and again["resources"] == []
 
 
 def test_absent_without_a_vpc_deletes_only_the_groups_carrying_the_tags(aws, vpc, run):
@@ -354,6 +389,23 @@ def test_absent_without_a_vpc_deletes_only_the_groups_carrying_the_tags(aws, vpc
     assert described(aws, other_vpc, "trading-test-clients") is not None
     refused = run([{"name": "trading-test-clients"}], vpc_id=None, tags=None, state="absent")
     assert refused.failed and "vpc_id or tags" in refused["msg"]
+
+
+def test_groups_of_one_name_in_several_vpcs_are_each_a_deleted_resource(aws, vpc, run):
+    other_vpc = aws.client("ec2").create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    for where in (vpc, other_vpc):
+        run([{"name": "trading-test-clients", "description": "clients"}], vpc_id=where)
+    ids = sorted(described(aws, where, "trading-test-clients")["GroupId"] for where in (vpc, other_vpc))
+    gone = run([{"name": "trading-test-clients"}], vpc_id=None, state="absent")
+    assert gone["resources"] == [
+        {
+            "kind": "security group",
+            "name": f"trading-test-clients ({group_id})",
+            "action": "delete",
+            "changes": [f"delete security group trading-test-clients ({group_id})"],
+        }
+        for group_id in ids
+    ]
 
 
 def test_a_changed_description_is_refused_before_any_write(aws, vpc, run):

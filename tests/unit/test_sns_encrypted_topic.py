@@ -41,6 +41,17 @@ def run(aws, capsys):
 def test_creates_an_encrypted_topic_with_policy_subscription_and_tags_then_a_rerun_writes_nothing(aws, run):
     created = run()
     assert created["changed"] is True and created["topic_arn"].endswith(":t-alerts")
+    assert created["resources"] == [
+        {
+            "kind": "SNS topic",
+            "name": "t-alerts",
+            "action": "create",
+            "changes": [
+                "create topic t-alerts encrypted with alias/t-compliance",
+                "subscribe email oncall@example.com",
+            ],
+        }
+    ]
     sns = aws.client("sns")
     attributes = sns.get_topic_attributes(TopicArn=created["topic_arn"])["Attributes"]
     assert attributes["KmsMasterKeyId"] == "alias/t-compliance"
@@ -55,14 +66,20 @@ def test_creates_an_encrypted_topic_with_policy_subscription_and_tags_then_a_rer
     aws.clear_calls()
     again = run()
     assert again["changed"] is False, again["actions"]
-    assert aws.writes() == []
+    assert aws.writes() == [] and again["resources"] == []
 
 
 def test_an_unencrypted_topic_of_the_same_name_gets_the_key_and_a_replaced_address_is_swapped(aws, run):
     arn = aws.client("sns").create_topic(Name="t-alerts")["TopicArn"]
     aws.client("sns").subscribe(TopicArn=arn, Protocol="email", Endpoint="old@example.com")
+    checked = run(tags=None, policy=None, display_name=None, check_mode=True)
     result = run(tags=None, policy=None, display_name=None)
     assert "set KmsMasterKeyId of topic t-alerts" in result["actions"]
+    assert (
+        result["resources"]
+        == checked["resources"]
+        == [{"kind": "SNS topic", "name": "t-alerts", "action": "change", "changes": result["actions"]}]
+    )
     assert "subscribe email oncall@example.com" in result["actions"]
     assert "unsubscribe email from topic t-alerts" in result["actions"]
     subscriptions = aws.client("sns").list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
@@ -75,13 +92,20 @@ def test_check_mode_writes_nothing(aws, run):
     assert result["changed"] is True and result["topic_arn"] is None
     assert aws.writes() == []
     assert aws.client("sns").list_topics()["Topics"] == []
+    assert result["resources"] == run()["resources"]
+    assert [(r["kind"], r["action"]) for r in result["resources"]] == [("SNS topic", "create")]
 
 
 def test_absent_deletes_the_topic(aws, run):
     run()
-    assert run(state="absent")["changed"] is True
+    deleted = run(state="absent")
+    assert deleted["changed"] is True
     assert aws.client("sns").list_topics()["Topics"] == []
-    assert run(state="absent")["changed"] is False
+    assert deleted["resources"] == [
+        {"kind": "SNS topic", "name": "t-alerts", "action": "delete", "changes": ["delete topic t-alerts"]}
+    ]
+    again = run(state="absent")
+    assert again["changed"] is False and again["resources"] == []
 
 
 def test_present_needs_a_key(aws, run):

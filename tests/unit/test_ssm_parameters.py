@@ -54,6 +54,12 @@ def test_outputs_are_published_then_left_alone(aws, publish):
     aws.clear_calls()
     again = publish()
     assert again["changed"] is False and again["actions"] == [] and aws.writes() == []
+    # One resource per parameter, created once; check mode told the same story; nothing on the re-run.
+    assert created["resources"] == [
+        {"kind": "SSM parameter", "name": name, "action": "create", "changes": [f"create {name}"]}
+        for name in sorted(created["parameters"])
+    ]
+    assert planned["resources"] == created["resources"] and again["resources"] == []
 
 
 def test_changed_values_are_overwritten_and_dropped_ones_purged(aws, publish):
@@ -65,6 +71,11 @@ def test_changed_values_are_overwritten_and_dropped_ones_purged(aws, publish):
         "delete /trading/test/eks/baseline",
     ]
     assert changed["diff"]["before"]["/trading/test/network/vpc_id"] == "vpc-0123"
+    assert [(r["kind"], r["name"], r["action"]) for r in changed["resources"]] == [
+        ("SSM parameter", "/trading/test/network/vpc_id", "change"),
+        ("SSM parameter", "/trading/test/data_tier/aurora/port", "delete"),
+        ("SSM parameter", "/trading/test/eks/baseline", "delete"),
+    ]
     assert stored(aws) == {
         "/trading/test/network/vpc_id": ("String", "vpc-9999"),
         "/trading/test/network/private_subnet_ids": ("StringList", "subnet-a,subnet-b"),
@@ -90,9 +101,12 @@ def test_more_than_ten_parameters_are_deleted_in_batches(aws, publish):
     assert len(stored(aws)) == 23
     aws.clear_calls()
     assert publish(many)["changed"] is False  # read across pages (ten per page)
+    planned = publish(state="absent", check_mode=True)
     gone = publish(state="absent")
     deletes = [c for c in aws.calls()["calls"] if c["operation"] == "DeleteParameters"]
     assert len(gone["actions"]) == 23 and deletes[0]["count"] == 3 and stored(aws) == {}
+    assert {r["action"] for r in gone["resources"]} == {"delete"} and len(gone["resources"]) == 23
+    assert planned["resources"] == gone["resources"] and publish(state="absent")["resources"] == []
 
 
 def test_bad_values_are_refused_before_any_call(aws, publish):

@@ -36,15 +36,29 @@ def flow_logs(aws, vpc_id):
 
 
 def test_create_then_no_op(aws, run, vpc_id):
+    planned = run(check_mode=True)
     created = run()
     assert created["changed"] is True and created["flow_log_id"].startswith("fl-")
+    assert created["resources"] == [
+        {"kind": "flow log", "name": "test-flow-log", "action": "create", "changes": created["actions"]}
+    ]
+    assert planned["resources"] == created["resources"]
     [fl] = flow_logs(aws, vpc_id)
     assert fl["LogGroupName"] == "/test/flow" and fl["TrafficType"] == "ALL"
     assert {t["Key"]: t["Value"] for t in fl["Tags"]} == {"Project": "trading", "Name": "test-flow-log"}
     aws.clear_calls()
     again = run()
     assert again["changed"] is False and again["flow_log_id"] == created["flow_log_id"]
-    assert aws.writes() == []
+    assert aws.writes() == [] and again["resources"] == []
+
+
+def test_a_tag_change_is_a_change_of_the_flow_log(aws, run):
+    run()
+    retagged = run(tags={"Project": "trading", "Owner": "platform"})
+    assert retagged["actions"][0].endswith(": set Owner")
+    assert retagged["resources"] == [
+        {"kind": "flow log", "name": "test-flow-log", "action": "change", "changes": retagged["actions"]}
+    ]
 
 
 def test_check_mode_creates_nothing(aws, run, vpc_id):
@@ -62,6 +76,10 @@ def test_immutable_setting_change_replaces_the_flow_log(aws, run, vpc_id):
     first = run()
     second = run(traffic_type="REJECT", max_aggregation_interval=60)
     assert second["changed"] is True and second["flow_log_id"] != first["flow_log_id"]
+    # Replaced (deleted and created again): one flow log, changed.
+    [replaced] = second["resources"]
+    assert replaced["kind"] == "flow log" and replaced["name"] == "test-flow-log" and replaced["action"] == "change"
+    assert [c.split()[0] for c in replaced["changes"]] == ["delete", "create"]
     [fl] = flow_logs(aws, vpc_id)
     assert fl["TrafficType"] == "REJECT" and fl["MaxAggregationInterval"] == 60
 
@@ -87,6 +105,35 @@ def test_missing_destination_is_refused_before_any_call(aws, run):
 
 def test_absent_by_name_alone(aws, run, capsys, vpc_id):
     run()
+    planned = run_module(vpc_flow_log, {"name": "test-flow-log", "state": "absent"}, check_mode=True, capsys=capsys)
     removed = run_module(vpc_flow_log, {"name": "test-flow-log", "state": "absent"}, capsys=capsys)
     assert removed["changed"] is True and flow_logs(aws, vpc_id) == []
-    assert run_module(vpc_flow_log, {"name": "test-flow-log", "state": "absent"}, capsys=capsys)["changed"] is False
+    assert removed["resources"] == [
+        {"kind": "flow log", "name": "test-flow-log", "action": "delete", "changes": removed["actions"]}
+    ]
+    assert planned["resources"] == removed["resources"]
+    again = run_module(vpc_flow_log, {"name": "test-flow-log", "state": "absent"}, capsys=capsys)
+    assert again["changed"] is False and again["resources"] == []
+
+
+def test_a_duplicate_is_deleted_as_its_own_flow_log(aws, run, vpc_id):
+    first = run()
+    ec2 = aws.client("ec2")
+    duplicate = ec2.create_flow_logs(
+        ResourceIds=[vpc_id],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogGroupName="/test/flow-copy",
+        DeliverLogsPermissionArn=ROLE,
+        TagSpecifications=[{"ResourceType": "vpc-flow-log", "Tags": [{"Key": "Name", "Value": "test-flow-log"}]}],
+    )["FlowLogIds"][0]
+    result = run()
+    assert [f["FlowLogId"] for f in flow_logs(aws, vpc_id)] == [first["flow_log_id"]]
+    assert result["resources"] == [
+        {
+            "kind": "flow log",
+            "name": f"test-flow-log ({duplicate})",
+            "action": "delete",
+            "changes": [f"delete flow log test-flow-log {duplicate} (duplicate)"],
+        }
+    ]

@@ -65,6 +65,31 @@ def run(aws, capsys):
     module_warnings._global_warnings.clear()  # nor leave this module's to the next test's module
 
 
+def listed(result):
+    """(kind, name, action) of each resource the result says it changes."""
+    return [(r["kind"], r["name"], r["action"]) for r in result["resources"]]
+
+
+def counted(result):
+    """{(kind, action): how many} of the resources the result says it changes."""
+    out = {}
+    for kind, _name, action in listed(result):
+        out[kind, action] = out.get((kind, action), 0) + 1
+    return out
+
+
+# What a new network of params() is made of: each AWS resource once (the default group's rules are the VPC's).
+CREATED = {
+    ("VPC", "create"): 1,
+    ("internet gateway", "create"): 1,
+    ("subnet", "create"): 9,
+    ("Elastic IP", "create"): 3,
+    ("NAT gateway", "create"): 3,
+    ("route table", "create"): 5,
+    ("VPC endpoint", "create"): 1,
+}
+
+
 def nat_gateways(ec2, states=("pending", "available")):
     return [n for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] in states]
 
@@ -82,8 +107,22 @@ def test_check_mode_on_empty_account_reports_everything_and_writes_nothing(aws, 
 
 
 def test_creates_the_whole_network(aws, run):
+    planned = run(check_mode=True)
     result = run()
     assert result["changed"] is True
+    # One entry per AWS resource, each created; check mode told the same (its changes name no ids yet).
+    assert counted(result) == CREATED and listed(planned) == listed(result)
+    assert sum(len(r["changes"]) for r in result["resources"]) == len(result["actions"])
+    vpc_entry = result["resources"][0]
+    assert vpc_entry["name"] == "trading-test" and vpc_entry["changes"][0] == "create VPC trading-test 10.0.0.0/16"
+    assert any(c.startswith("revoke the default security group") for c in vpc_entry["changes"])
+    private_a = next(r for r in result["resources"] if r["name"] == "trading-test-private-us-east-1a")
+    assert [r["kind"] for r in result["resources"] if r["name"] == "trading-test-private-us-east-1a"] == [
+        "subnet",
+        "route table",
+    ]
+    routes = [c for r in result["resources"] if r["kind"] == "route table" for c in r["changes"]]
+    assert sum(c.startswith("route 0.0.0.0/0") for c in routes) == 4 and private_a["action"] == "create"
     ec2 = aws.client("ec2")
     vpc = ec2.describe_vpcs(VpcIds=[result["vpc"]["id"]])["Vpcs"][0]
     assert vpc["CidrBlock"] == "10.0.0.0/16"
@@ -120,7 +159,7 @@ def test_second_run_changes_nothing_and_only_reads(aws, run):
     first = run(**SECURED)
     aws.clear_calls()
     second = run(**SECURED)
-    assert second["changed"] is False and second["actions"] == []
+    assert second["changed"] is False and second["actions"] == [] and second["resources"] == []
     assert aws.writes() == []
     # VPC and addresses, then the VPC's parts, its ACLs and its default group: one describe each.
     assert aws.calls()["reads"] <= 10
@@ -156,6 +195,12 @@ def test_check_mode_after_converge_reports_no_change(aws, run):
 def test_per_az_to_single_moves_routes_then_retires_nat_gateways(aws, run):
     first = run()
     result = run(nat_mode="single")
+    # Two private route tables re-routed; two NAT gateways and their addresses deleted.
+    assert sorted(listed(result)) == sorted(
+        [("route table", f"trading-test-private-{az}", "change") for az in AZS[1:]]
+        + [("NAT gateway", f"trading-test-nat-{az}", "delete") for az in AZS[1:]]
+        + [("Elastic IP", f"trading-test-nat-{az}", "delete") for az in AZS[1:]]
+    )
     ec2 = aws.client("ec2")
     live = nat_gateways(ec2)
     assert len(live) == 1 and live[0]["SubnetId"] == first["subnet_ids"]["public"][0]
@@ -177,6 +222,14 @@ def test_tag_drift_is_repaired(aws, run):
     ec2.create_tags(Resources=[subnet_id], Tags=[{"Key": "Stray", "Value": "x"}])
     again = run()
     assert again["changed"] is True
+    assert again["resources"] == [
+        {
+            "kind": "subnet",
+            "name": "trading-test-private-us-east-1a",
+            "action": "change",
+            "changes": again["actions"],
+        }
+    ]
     tags = {t["Key"]: t["Value"] for t in ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"][0]["Tags"]}
     assert tags["Environment"] == "test" and "Stray" not in tags
 
@@ -194,6 +247,10 @@ def test_interrupted_run_resumes_without_duplicates(aws, run):
         TagSpecifications=[{"ResourceType": "internet-gateway", "Tags": [{"Key": "Name", "Value": "trading-test-igw"}]}]
     )
     result = run(nat_mode="single")
+    # The gateway left detached is attached (a change of it); the address left is used, not allocated.
+    assert ("internet gateway", "trading-test-igw", "change") in listed(result)
+    assert ("VPC", "trading-test", "create") in listed(result)
+    assert not [r for r in result["resources"] if r["kind"] == "Elastic IP"]
     assert result["internet_gateway_id"] == igw["InternetGateway"]["InternetGatewayId"]
     assert result["nat_gateways"][0]["allocation_id"] == eip["AllocationId"]
     assert len(ec2.describe_addresses()["Addresses"]) == 1
@@ -225,14 +282,20 @@ def test_moving_a_subnet_to_another_zone_is_refused(aws, run):
 
 def test_absent_removes_everything_and_releases_addresses(aws, run):
     created = run()
+    planned = run(state="absent", check_mode=True)
     removed = run(state="absent")
     assert removed["changed"] is True
+    # Everything the create made is deleted, each once (detaching, disassociating are parts of it).
+    assert counted(removed) == {(kind, "delete"): n for (kind, _), n in CREATED.items()}
+    assert planned["resources"] == removed["resources"]
+    assert ("route table", "trading-test-private-us-east-1a", "delete") in listed(removed)
     ec2 = aws.client("ec2")
     assert created["vpc"]["id"] not in [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
     assert ec2.describe_addresses()["Addresses"] == []
     assert nat_gateways(ec2) == []
     assert ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [created["vpc"]["id"]]}])["Subnets"] == []
-    assert run(state="absent")["changed"] is False
+    again = run(state="absent")
+    assert again["changed"] is False and again["resources"] == []
 
 
 def test_duplicate_vpc_names_are_an_error(aws, run):
@@ -258,7 +321,9 @@ def test_absent_releases_addresses_left_by_an_interrupted_teardown(aws, run):
         Domain="vpc",
         TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": "someone-else"}]}],
     )
-    assert run(state="absent")["changed"] is True
+    released = run(state="absent")
+    assert released["changed"] is True
+    assert listed(released) == [("Elastic IP", "trading-test-nat-us-east-1b", "delete")]
     assert [t["Value"] for a in ec2.describe_addresses()["Addresses"] for t in a["Tags"]] == ["someone-else"]
 
 
@@ -356,6 +421,7 @@ def test_endpoint_policy_is_set_compared_by_meaning_and_changed_in_place(aws, ru
     aws.clear_calls()
     changed = run(s3_endpoint_policy=wider)
     assert changed["actions"] == [f"set the policy of S3 endpoint {created['s3_endpoint_id']}"]
+    assert listed(changed) == [("VPC endpoint", "trading-test-s3", "change")]
     assert [w["operation"] for w in aws.writes()] == ["ModifyVpcEndpoint"]
     assert changed["diff"]["before"]["s3_endpoint_policy"] == POLICY
     assert changed["diff"]["after"]["s3_endpoint_policy"] == wider
@@ -423,6 +489,10 @@ def test_each_tier_gets_its_network_acl_and_the_default_one_is_emptied(aws, run)
     default = next(a for a in acls.values() if a["IsDefault"])
     assert [e for e in default["Entries"] if e["RuleNumber"] < 32767] == []
     assert default["Associations"] == []
+    # Three ACLs more than a network without them; the default ACL emptied is a part of the VPC.
+    assert counted(created) == {**CREATED, ("network ACL", "create"): 3}
+    vpc_changes = next(r["changes"] for r in created["resources"] if r["kind"] == "VPC")
+    assert any("(default) entry" in c for c in vpc_changes)
     assert run(**SECURED)["changed"] is False
 
 
@@ -477,6 +547,7 @@ def test_acl_drift_is_repaired_and_check_mode_tells_it_first(aws, run):
     )
     fixed = run(**SECURED)
     assert sorted(fixed["actions"]) == sorted(plan["actions"])
+    assert listed(plan) == listed(fixed) == [("network ACL", "trading-test-public-nacl", "change")]
     entries = {
         (e["Egress"], e["RuleNumber"]): e
         for e in ec2.describe_network_acls(NetworkAclIds=[public])["NetworkAcls"][0]["Entries"]
@@ -497,6 +568,7 @@ def test_a_subnet_moved_back_to_the_default_acl_is_moved_again(aws, run):
     )
     again = run(**SECURED)
     assert again["actions"] == [f"associate subnet trading-test-data-{AZS[0]} with network ACL trading-test-data-nacl"]
+    assert listed(again) == [("network ACL", "trading-test-data-nacl", "change")]
     assert run(**SECURED)["changed"] is False
 
 
@@ -558,6 +630,7 @@ def test_teardown_deletes_the_tiers_acls_before_the_vpc(aws, run):
     assert acls_of(ec2, created["vpc"]["id"]) == []
     deletes = [a for a in removed["actions"] if a.startswith("delete network ACL")]
     assert len(deletes) == 3
+    assert counted(removed)["network ACL", "delete"] == 3
     assert removed["actions"].index(deletes[0]) > max(
         i for i, a in enumerate(removed["actions"]) if a.startswith("delete subnet")
     )

@@ -41,15 +41,20 @@ def logging_of(aws, arn):
 
 
 def test_logs_the_web_acl_without_credentials_then_changes_nothing(aws, run, setup):
+    planned = run(check_mode=True)
     result = run()
     assert result["actions"] == [f"log web ACL {ACL} to {setup['group']}, redacting authorization, cookie"]
+    assert result["resources"] == [
+        {"kind": "WAF logging", "name": ACL, "action": "create", "changes": result["actions"]}
+    ]
+    assert planned["resources"] == result["resources"]
     found = logging_of(aws, setup["arn"])
     assert found["LogDestinationConfigs"] == [setup["group"]]
     assert sorted(f["SingleHeader"]["Name"] for f in found["RedactedFields"]) == ["authorization", "cookie"]
     aws.clear_calls()
     again = run()
     assert again["changed"] is False and again["web_acl_arn"] == setup["arn"]
-    assert aws.writes() == []
+    assert aws.writes() == [] and again["resources"] == []
 
 
 def test_check_mode_writes_nothing(aws, run, setup):
@@ -63,11 +68,17 @@ def test_a_new_redacted_header_replaces_the_configuration_and_absent_removes_it(
     run()
     result = run(redacted_headers=["authorization", "cookie", "x-api-key"])
     assert result["changed"] is True
+    assert [(r["kind"], r["name"], r["action"]) for r in result["resources"]] == [("WAF logging", ACL, "change")]
     assert result["diff"]["before"]["redacted_headers"] == ["authorization", "cookie"]
     assert len(logging_of(aws, setup["arn"])["RedactedFields"]) == 3
-    assert run(state="absent")["actions"] == [f"stop logging web ACL {ACL}"]
+    stopped = run(state="absent")
+    assert stopped["actions"] == [f"stop logging web ACL {ACL}"]
+    assert stopped["resources"] == [
+        {"kind": "WAF logging", "name": ACL, "action": "delete", "changes": [f"stop logging web ACL {ACL}"]}
+    ]
     assert logging_of(aws, setup["arn"]) is None
-    assert run(state="absent")["changed"] is False
+    again = run(state="absent")
+    assert again["changed"] is False and again["resources"] == []
 
 
 def test_a_destination_aws_waf_refuses_is_refused_before_any_call(aws, run, setup):

@@ -11,31 +11,10 @@ from __future__ import annotations
 import threading
 import time
 
-# Seconds on AWS, typical values of the console's and the service guides' figures, and of the
-# Terraform provider's default timeouts for the same resources.
-SECONDS = {
-    ("elasticache-replication-group", "create"): 480,  # ~8 min for a replication group
-    ("elasticache-replication-group", "modify"): 300,  # adding replicas, resharding, node type
-    ("elasticache-replication-group", "delete"): 300,
-    ("rds-cluster", "create"): 300,  # ~5 min for the cluster itself
-    ("rds-cluster", "delete"): 120,  # ~2 min once its instances are deleting
-    ("rds-instance", "create"): 480,  # ~8 min for each instance
-    ("rds-instance", "delete"): 360,  # ~6 min
-    ("nat-gateway", "create"): 120,  # ~2 min
-    ("nat-gateway", "delete"): 60,  # ~1 min
-    ("elbv2-load-balancer", "create"): 180,  # ~3 min provisioning before active
-    ("eks-cluster", "create"): 600,  # ~10 min for the control plane
-    ("eks-cluster", "update"): 120,  # logging, endpoint access, access configuration
-    ("eks-cluster", "upgrade"): 600,  # one minor version of the control plane
-    ("eks-cluster", "delete"): 300,
-    ("eks-nodegroup", "create"): 240,  # ~4 min for a managed node group
-    ("eks-nodegroup", "update"): 60,  # scaling, labels, taints
-    ("eks-nodegroup", "upgrade"): 600,  # a rolling replacement of the nodes
-    ("eks-nodegroup", "delete"): 240,
-    ("eks-addon", "create"): 60,  # ~1 min
-    ("eks-addon", "update"): 60,
-    ("eks-addon", "delete"): 30,
-}
+from plugins.module_utils.progress import USUAL_SECONDS
+
+# Seconds on AWS: the collection's table of usual waits (the progress callback shows the same figures).
+SECONDS = USUAL_SECONDS
 
 
 class LatencyModel:
