@@ -340,7 +340,9 @@ IAM_SETTLE_SECONDS = 60
 IAM_NOT_YET = ("cannot be assumed by AWS Backup", "is not authorized to call")
 pause = time.sleep  # looked up at each wait (tests replace it)
 # The kinds of resource, as the resources return value names them.
-VAULT, PLAN, SELECTION = "backup vault", "backup plan", "backup selection"
+VAULT = "backup vault"
+PLAN = "backup plan"
+SELECTION = "backup selection"
 
 
 def partition_of(region):

@@ -158,8 +158,11 @@ FREQUENCIES = ["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFo
 
 
 def _stringify(value):
+    """A rule parameter as AWS Config takes it: a string; a list is comma-separated (``22,3389``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(_stringify(item) for item in value)
     return str(value)
 
 

@@ -264,7 +264,8 @@ PARAMETERS_PER_CALL = 20
 IN_USE = ["CacheSubnetGroupInUse", "InvalidCacheParameterGroupState"]
 PARTS = ("subnet_group", "parameter_group")
 # The kinds of resource, as the resources return value names them.
-SUBNET_GROUP, PARAMETER_GROUP = "cache subnet group", "cache parameter group"
+SUBNET_GROUP = "cache subnet group"
+PARAMETER_GROUP = "cache parameter group"
 
 
 class Refused(Exception):

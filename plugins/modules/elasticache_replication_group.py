@@ -373,7 +373,8 @@ from ansible_collections.ninetynine.trading_infra.plugins.module_utils.progress 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.waiters import next_delay
 
 # The kinds of resource, as the resources return value names them.
-GROUP, SECRET = "replication group", "secret"
+GROUP = "replication group"
+STORED_KIND = "secret"
 # What the module compares, and whether AWS can change it in place.
 REPLACEMENT_FIELDS = ("cluster_mode", "port", "at_rest_encryption", "kms_key_id", "transit_encryption", "subnet_group")
 BAD_TOKEN_CHARACTERS = set('@"/ ')
@@ -571,7 +572,7 @@ class Reconciler:
 
     def about_secret(self):
         """The next changes are the AUTH token secret's."""
-        self.plan.about(SECRET, self.p["auth_token_secret"]["name"], exists=self.secret_exists)
+        self.plan.about(STORED_KIND, self.p["auth_token_secret"]["name"], exists=self.secret_exists)
 
     # ---- the AUTH token, from the parameters or from Secrets Manager --------------------------------
     def find_secret(self):

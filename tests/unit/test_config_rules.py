@@ -71,6 +71,18 @@ def test_creates_rules_with_parameters_scope_and_tags_then_a_rerun_writes_nothin
     assert aws.writes() == [] and again["resources"] == []
 
 
+def test_a_list_parameter_is_sent_comma_separated_and_a_rerun_writes_nothing(aws, run):
+    ports = {
+        "name": "t-dev-restricted-common-ports",
+        "source_identifier": "RESTRICTED_INCOMING_TRAFFIC",
+        "input_parameters": {"blockedPort1": 20, "blockedPorts": [3389, 3306]},
+    }
+    run(rules=[ports])
+    found = json.loads(rules(aws)["t-dev-restricted-common-ports"]["InputParameters"])
+    assert found == {"blockedPort1": "20", "blockedPorts": "3389,3306"}  # not "[3389, 3306]"
+    assert run(rules=[ports])["changed"] is False
+
+
 def test_a_changed_parameter_updates_the_rule_in_place(aws, run):
     run()
     arn = rules(aws)["t-dev-iam-password-policy"]["ConfigRuleArn"]
