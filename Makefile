@@ -9,7 +9,7 @@ export LOCAL_AWS_PORT
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv demo cost local-aws sanity changelog docs test test-fast test-environments test-full lint unit unit-fast molecule molecule-default matrix test-newest check-mode bench bench-environments ee-context ee clean
+.PHONY: help venv graphviz demo diagram cost local-aws sanity changelog docs test test-fast test-environments test-full lint unit unit-fast molecule molecule-default matrix test-newest check-mode bench bench-environments ee-context ee clean
 
 help:  ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -27,9 +27,28 @@ $(VENV)/.dev-installed: $(VENV)/.local-installed requirements-dev.txt
 
 venv: $(VENV)/.local-installed  ## Create .venv with the pinned playbook and local-AWS dependencies
 
-demo: $(VENV)/.local-installed  ## Start the local AWS, run site.yml on inventories/local, print the outputs, stop it
-	$(BIN)/python -m tools.local_aws run --port $(LOCAL_AWS_PORT) -- \
-	  $(BIN)/ansible-playbook site.yml -i inventories/local
+# Graphviz's dot draws playbooks/diagram.yml's pictures: Debian's package, pinned to bookworm's release
+# (apt-get as root, or through sudo). Another release's graphviz is taken when that one is not offered;
+# elsewhere, install it by hand (dnf install graphviz, brew install graphviz).
+GRAPHVIZ_VERSION ?= 2.42.2-7*
+graphviz:  ## Install Graphviz (Debian's graphviz package) unless dot is already on PATH
+	@if command -v dot >/dev/null; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then \
+	  echo "Graphviz's dot is missing: install graphviz (dnf install graphviz, brew install graphviz)" >&2; exit 1; fi; \
+	apt="apt-get"; if [ "$$(id -u)" != 0 ]; then apt="sudo apt-get"; fi; \
+	$$apt install -y -q --no-install-recommends 'graphviz=$(GRAPHVIZ_VERSION)' \
+	  || { $$apt update -q && $$apt install -y -q --no-install-recommends 'graphviz=$(GRAPHVIZ_VERSION)'; } \
+	  || { echo "graphviz $(GRAPHVIZ_VERSION) is not offered here: taking this release's" >&2; \
+	       $$apt install -y -q --no-install-recommends graphviz; }; \
+	dot -V
+
+demo: $(VENV)/.local-installed graphviz  ## Start the local AWS, run site.yml on inventories/local, print the outputs, draw it, stop it
+	$(BIN)/python -m tools.local_aws run --port $(LOCAL_AWS_PORT) -- bash -c \
+	  '$(BIN)/ansible-playbook site.yml -i inventories/local && $(BIN)/ansible-playbook playbooks/diagram.yml -i inventories/local'
+	@echo "The local environment's picture: $(CURDIR)/build/diagrams/local.svg (and local.png)"
+
+diagram: $(VENV)/.local-installed graphviz  ## The picture of an environment from what exists in its account (ENV=...): build/diagrams/$ENV.svg and .png
+	$(BIN)/ansible-playbook playbooks/diagram.yml -i inventories/$(ENV)
 
 ENV ?= local
 cost: $(VENV)/.local-installed  ## The monthly cost of an environment from the price table (ENV=local|dev|staging|prod): build/cost/$ENV.json
@@ -55,10 +74,10 @@ docs: $(VENV)/.dev-installed  ## The collection's documentation (antsibull-docs,
 sanity: $(VENV)/.dev-installed  ## ansible-test sanity, every test but pylint (tools.sanity: the layout, the pip bootstrap)
 	$(BIN)/python -m tools.sanity
 
-unit: $(VENV)/.dev-installed  ## pytest: modules, local AWS, filters, bad inputs, playbooks on inventories/local
+unit: $(VENV)/.dev-installed graphviz  ## pytest: modules, local AWS, filters, bad inputs, playbooks on inventories/local
 	$(BIN)/python -m pytest -q -n 2 -m "not environments and not stack and not converge"
 
-unit-fast: $(VENV)/.dev-installed  ## pytest without any playbook run: filters, modules and the local AWS (a few minutes)
+unit-fast: $(VENV)/.dev-installed graphviz  ## pytest without any playbook run: filters, modules and the local AWS (a few minutes)
 	$(BIN)/python -m pytest -q -n 2 -m "not playbook"
 
 # One free port for the scenarios (run one after the other), so that a second suite beside this one
@@ -68,21 +87,21 @@ unit-fast: $(VENV)/.dev-installed  ## pytest without any playbook run: filters, 
 MOLECULE_PORT = $$($(BIN)/python -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 MOLECULE_ROLE_SCENARIOS := $(sort $(filter-out default shared,$(notdir $(wildcard molecule/*))))
 
-molecule: $(VENV)/.dev-installed  ## The per-role molecule scenarios against the local AWS
+molecule: $(VENV)/.dev-installed graphviz  ## The per-role molecule scenarios against the local AWS
 	set -e; port=$(MOLECULE_PORT); for scenario in $(MOLECULE_ROLE_SCENARIOS); do \
 	  TRADING_MOLECULE_PORT=$$port $(BIN)/molecule test -s $$scenario; done
 
-molecule-default: $(VENV)/.dev-installed  ## The whole-platform molecule scenario (molecule/default)
+molecule-default: $(VENV)/.dev-installed graphviz  ## The whole-platform molecule scenario (molecule/default)
 	TRADING_MOLECULE_PORT=$(MOLECULE_PORT) $(BIN)/molecule test -s default
 
 test: lint unit molecule  ## The default tier: lint, pytest on inventories/local, the per-role molecule scenarios (<= 25 min)
 
 test-fast: lint unit-fast  ## The fast tier: lint, filters, modules and the local AWS
 
-test-environments: $(VENV)/.dev-installed  ## The environment tier: dev, staging and prod converged, re-run, planned, torn down
+test-environments: $(VENV)/.dev-installed graphviz  ## The environment tier: dev, staging and prod converged, re-run, planned, torn down
 	$(BIN)/python -m pytest -q -n 2 -m environments
 
-test-stack: $(VENV)/.dev-installed  ## The stack tier: the whole local stack converged through faults, killed and resumed, planned, locked, torn down; molecule/default
+test-stack: $(VENV)/.dev-installed graphviz  ## The stack tier: the whole local stack converged through faults, killed and resumed, planned, locked, torn down; molecule/default
 	$(BIN)/python -m pytest -q -n 2 -m stack
 	$(MAKE) molecule-default
 
@@ -90,10 +109,10 @@ test-stack: $(VENV)/.dev-installed  ## The stack tier: the whole local stack con
 PYENV_MATRIX := $(shell command -v pyenv >/dev/null 2>&1 && pyenv versions --bare --skip-aliases 2>/dev/null | grep -E '^3\.(11|12|13)\.[0-9]+$$' | paste -sd: -)
 TOX := $(if $(PYENV_MATRIX),PYENV_VERSION=$(PYENV_MATRIX)) $(BIN)/tox
 
-matrix: $(VENV)/.dev-installed  ## The support matrix (tox.ini): lint, unit tier and a converge on the oldest and the newest combination
+matrix: $(VENV)/.dev-installed graphviz  ## The support matrix (tox.ini): lint, unit tier and a converge on the oldest and the newest combination
 	$(TOX) -e oldest,newest
 
-test-newest: $(VENV)/.dev-installed  ## The newest combination's converge (ansible 14.5.0 on Python 3.13, tox -e newest-converge)
+test-newest: $(VENV)/.dev-installed graphviz  ## The newest combination's converge (ansible 14.5.0 on Python 3.13, tox -e newest-converge)
 	$(TOX) -e newest-converge
 
 test-full: test test-stack test-environments test-newest  ## Everything: the default tier, the stack and environment tiers, the newest combination's converge (what CI runs)

@@ -144,3 +144,59 @@ LOCAL_PLATFORM_COUNTS = {
     "load_balancers": 1,
     "kms_aliases": 4,  # the data tier's, EKS's, compliance's and the flow logs' keys
 }
+
+
+def check_diagram(aws, env: str, where) -> str:
+    """playbooks/diagram.yml on a converged environment: read-only in AWS, an SVG that names what exists
+    by its real ids (the VPC, every NAT gateway, the cluster, the stores' members, the topic), a PNG, and a
+    re-run that rewrites nothing. Returns the SVG's text as a reader sees it."""
+    import html
+
+    aws.clear_calls()
+    first = run_playbook(aws.port, "playbooks/diagram.yml", env, "-e", f"diagram_output_dir={where}")
+    out = first.stdout + first.stderr
+    assert first.returncode == 0, out[-4000:]
+    assert aws.writes() == []
+    base = Path(where) / env
+    svg = html.unescape((base.with_suffix(".svg")).read_text())
+    assert base.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    ec2 = aws.client("ec2")
+    tagged = [{"Name": "tag:Environment", "Values": [env]}]
+    vpc_ids = [v["VpcId"] for v in ec2.describe_vpcs(Filters=tagged)["Vpcs"]]
+    nats = ec2.describe_nat_gateways(Filters=[*tagged, {"Name": "state", "Values": ["available", "pending"]}])
+    nat_ids = [n["NatGatewayId"] for n in nats["NatGateways"]]
+    members = [
+        m["DBInstanceIdentifier"]
+        for c in aws.client("rds").describe_db_clusters()["DBClusters"]
+        if c["DBClusterIdentifier"].startswith(f"trading-{env}-")
+        for m in c["DBClusterMembers"]
+    ]
+    cache_nodes = [
+        n
+        for g in aws.client("elasticache").describe_replication_groups()["ReplicationGroups"]
+        if g["ReplicationGroupId"].startswith(f"trading-{env}-")
+        for n in g["MemberClusters"]
+    ]
+    assert len(vpc_ids) == 1 and nat_ids and members and cache_nodes
+    for text in [
+        *vpc_ids,
+        *nat_ids,
+        *members,
+        *cache_nodes,
+        f"EKS cluster trading-{env}",
+        "node group ",
+        "Application load balancer",
+        "WAF web ACL",
+        "Internet gateway",
+        "public subnets",
+        "private subnets",
+        "data subnets",
+        "writer ",
+        "primary ",
+        "CloudWatch alarms",
+        f"trading-{env}-alerts",
+    ]:
+        assert text in svg, f"{text} is not in {base}.svg"
+    again = run_playbook(aws.port, "playbooks/diagram.yml", env, "-e", f"diagram_output_dir={where}")
+    assert again.returncode == 0 and recap(again.stdout)["changed"] == 0, again.stdout[-3000:]
+    return svg

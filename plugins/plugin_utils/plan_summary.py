@@ -25,6 +25,9 @@ CREATE, CHANGE, DELETE = "create", "change", "delete"
 ACTIONS = (CREATE, CHANGE, DELETE)
 # Bookkeeping, not the platform: the environment's lock is taken and released by every run.
 IGNORED_MODULES = frozenset({"environment_lock"})
+# Read-only in AWS: what these roles change is their own files on the controller (the estimate, the
+# pictures), the product of playbooks/cost.yml and playbooks/diagram.yml, not the platform's resources.
+IGNORED_ROLES = frozenset({"cost", "diagram"})
 # The kinds of the other collections' modules the roles call with changes.
 KINDS = {
     "elb_application_lb": "load balancer",
@@ -93,6 +96,8 @@ def record_entries_of_one(task, result: dict, item) -> list[dict]:
     if not result.get("changed") or module in IGNORED_MODULES or result.get("failed"):
         return []
     role = task._role.get_name(include_role_fqcn=False) if task._role else None
+    if role in IGNORED_ROLES:
+        return []
     invocation = result.get("invocation") if isinstance(result.get("invocation"), dict) else {}
     arguments = invocation.get("module_args") if isinstance(invocation.get("module_args"), dict) else {}
     args = task.args if isinstance(getattr(task, "args", None), dict) else {}

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from ansible_collections.ninetynine.trading_infra.plugins.modules.acm_self_signed_certificate import generate
 
-from tests.helpers import recap, run_playbook
+from tests.helpers import check_diagram, recap, run_playbook
 from tests.integration.test_site import tagged_with_env
 
 pytestmark = [pytest.mark.playbook, pytest.mark.environments]
@@ -154,6 +154,9 @@ def test_a_shipped_environment_converges_re_runs_clean_plans_clean_and_tears_dow
         ("dynamodb", "PutItem"),
         ("dynamodb", "DeleteItem"),
     }
+
+    with tempfile.TemporaryDirectory() as where:
+        check_diagram(aws, env, where)
 
     with tempfile.TemporaryDirectory() as where:
         aws.clear_calls()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import LOCAL_PLATFORM_COUNTS, REPO, last_line, recap, resource_counts, run_playbook
+from tests.helpers import LOCAL_PLATFORM_COUNTS, REPO, check_diagram, last_line, recap, resource_counts, run_playbook
 
 pytestmark = [pytest.mark.playbook, pytest.mark.stack]
 
@@ -329,6 +329,11 @@ def test_converge_under_faults_is_idempotent_and_drift_is_found_and_teardown_lea
     # Nothing written but the lock, taken and released (DynamoDB, as Terraform's state lock).
     writes = {(w["service"], w["operation"]) for w in aws.writes()}
     assert writes == {("dynamodb", "PutItem"), ("dynamodb", "DeleteItem")}
+
+    with tempfile.TemporaryDirectory() as where:
+        svg = check_diagram(aws, "local", where)
+        # The traffic the security groups admit: the nodes reach Aurora and Redis on their ports.
+        assert "tcp 5432" in svg and "tcp 6379" in svg
 
     check_drift(aws)
 

@@ -142,7 +142,8 @@ def test_every_entry_point_shares_the_main_options(role):
 
 def test_the_preflight_applies_every_roles_whole_contract_first():
     """site.yml's first play validates every role its converge runs; each role's validate.yml starts with its
-    whole spec (the cost role, which site.yml does not run, checks its own in playbooks/cost.yml)."""
+    whole spec (the cost and diagram roles, which site.yml does not run, check their own in playbooks/cost.yml and
+    playbooks/diagram.yml)."""
     plays = yaml.safe_load((REPO / "playbooks" / "site.yml").read_text())
     preflight = plays[0]
     assert preflight["vars"]["trading_preflight"] is True
@@ -155,7 +156,7 @@ def test_the_preflight_applies_every_roles_whole_contract_first():
         if "ansible.builtin.import_role" in t
     }
     assert sorted(validated) == sorted(converged)
-    assert set(ROLES) - converged == {"cost"}
+    assert set(ROLES) - converged == {"cost", "diagram"}
     # The account is asked last, once every offline check passed; then the roles need not check again.
     assert included[-1]["tasks_from"] == "preflight_account.yml"
     last = preflight["tasks"][-1]["ansible.builtin.set_fact"]

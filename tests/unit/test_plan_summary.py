@@ -278,3 +278,12 @@ def test_a_role_that_cannot_plan_yet_lists_what_it_would_create_and_cloudtrail_s
     assert summarize(records((trail, read)))["change"] == 1  # an existing trail, updated
     plain = {"changed": True, "msg": "just words"}
     assert summarize(records((placeholder, plain)))["components"]["alb"]["resources"][0]["kind"] == "debug"
+
+
+def test_the_files_the_read_only_playbooks_write_are_not_the_platforms_changes():
+    """cost.yml and diagram.yml write their estimate and pictures on the controller and nothing in AWS:
+    their Applied line says 0, whatever their file tasks report."""
+    copy = {"changed": True, "invocation": {"module_args": {"dest": "build/diagrams/dev.dot"}}}
+    for role in ("cost", "diagram"):
+        assert record_entries(Task("ansible.builtin.copy", role=role, name="Write"), copy) == []
+    assert len(record_entries(Task("ansible.builtin.copy", role="compliance", name="Write"), copy)) == 1
