@@ -75,7 +75,7 @@ sanity: $(VENV)/.dev-installed  ## ansible-test sanity, every test but pylint (t
 	$(BIN)/python -m tools.sanity
 
 unit: $(VENV)/.dev-installed graphviz  ## pytest: modules, local AWS, filters, bad inputs, playbooks on inventories/local
-	$(BIN)/python -m pytest -q -n 2 -m "not environments and not stack and not converge"
+	$(BIN)/python -m pytest -q -n 2 -m "not environments and not stack and not converge and not slow"
 
 unit-fast: $(VENV)/.dev-installed graphviz  ## pytest without any playbook run: filters, modules and the local AWS (a few minutes)
 	$(BIN)/python -m pytest -q -n 2 -m "not playbook"
@@ -101,8 +101,8 @@ test-fast: lint unit-fast  ## The fast tier: lint, filters, modules and the loca
 test-environments: $(VENV)/.dev-installed graphviz  ## The environment tier: dev, staging and prod converged, re-run, planned, torn down
 	$(BIN)/python -m pytest -q -n 2 -m environments
 
-test-stack: $(VENV)/.dev-installed graphviz  ## The stack tier: the whole local stack converged through faults, killed and resumed, planned, locked, torn down; molecule/default
-	$(BIN)/python -m pytest -q -n 2 -m stack
+test-stack: $(VENV)/.dev-installed graphviz  ## The stack tier: the whole local stack converged through faults, killed and resumed, planned, locked, torn down; the slow tests; molecule/default
+	$(BIN)/python -m pytest -q -n 2 -m "stack or slow"
 	$(MAKE) molecule-default
 
 # The support matrix's interpreters: with pyenv, every installed 3.11 to 3.13 made findable by tox.

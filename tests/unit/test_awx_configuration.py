@@ -373,6 +373,7 @@ def recap_of(result):
 
 
 @pytest.mark.playbook
+@pytest.mark.slow  # about 75 s: the whole AWX graph built three times
 def test_configure_builds_the_whole_graph_then_changes_nothing_and_check_mode_writes_nothing(fake_awx):
     import secrets
 
