@@ -178,6 +178,9 @@ def check_diagram(aws, env: str, where) -> str:
         for n in g["MemberClusters"]
     ]
     assert len(vpc_ids) == 1 and nat_ids and members and cache_nodes
+    # A web ACL is drawn where the environment has one (dev runs without: alb_waf_enabled false).
+    acls = [a for a in aws.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"] if f"-{env}" in a["Name"]]
+    assert ("WAF web ACL" in svg) == bool(acls), f"the web ACLs {acls} and {base}.svg disagree"
     for text in [
         *vpc_ids,
         *nat_ids,
@@ -186,7 +189,6 @@ def check_diagram(aws, env: str, where) -> str:
         f"EKS cluster trading-{env}",
         "node group ",
         "Application load balancer",
-        "WAF web ACL",
         "Internet gateway",
         "public subnets",
         "private subnets",
