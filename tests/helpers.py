@@ -47,13 +47,27 @@ class ModuleResult(dict):
 
 def run_module(module, args: dict, check_mode: bool = False, capsys=None) -> ModuleResult:
     """Run an Ansible module's main() in this process and return its JSON result."""
+    from ansible.module_utils import _internal
+    from ansible.module_utils.common import warnings as module_warnings
     from ansible.module_utils.testing import patch_module_args
 
     args = dict(args)
     if check_mode:
         args["_ansible_check_mode"] = True
-    with patch_module_args(args), pytest.raises(SystemExit):
-        module.main()
+    # A module runs in a process of its own, never the controller's. Here every test shares one process,
+    # where another test may have loaded controller code (the module's warnings would then go to the
+    # display, not into its result) or left warnings and deprecations of its own modules behind.
+    was_controller = _internal.is_controller
+    _internal.is_controller = False
+    module_warnings._global_warnings.clear()
+    module_warnings._global_deprecations.clear()
+    try:
+        with patch_module_args(args), pytest.raises(SystemExit):
+            module.main()
+    finally:
+        _internal.is_controller = was_controller
+        module_warnings._global_warnings.clear()
+        module_warnings._global_deprecations.clear()
     out = capsys.readouterr().out
     return ModuleResult(json.loads(out.strip().splitlines()[-1]))
 

@@ -8,7 +8,6 @@ import json
 
 import botocore.exceptions
 import pytest
-from ansible.module_utils.common import warnings as module_warnings
 from ansible_collections.ninetynine.trading_infra.plugins.modules import backup_vault_plan
 
 from tests.helpers import run_module
@@ -66,15 +65,8 @@ def arguments(setup, **changes):
 
 
 @pytest.fixture
-def run(aws, capsys, setup, monkeypatch):
-    # A module runs in a process of its own: here every test shares one, where controller code may
-    # have been loaded (warnings would go to the display) and warnings are kept between runs.
-    from ansible.module_utils import _internal
-
-    monkeypatch.setattr(_internal, "is_controller", False)
-
+def run(aws, capsys, setup):
     def _run(check_mode=False, **changes):
-        module_warnings._global_warnings.clear()
         return run_module(backup_vault_plan, arguments(setup, **changes), check_mode=check_mode, capsys=capsys)
 
     return _run

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from ansible.module_utils.common import warnings as module_warnings
 from ansible_collections.ninetynine.trading_infra.plugins.modules import s3_buckets
 
 from tests.helpers import run_module
@@ -28,18 +27,10 @@ BLOCKED = {
 
 
 @pytest.fixture
-def run(aws, capsys, monkeypatch):
-    # A module runs in a process of its own, never in the controller's: here every test shares one
-    # process, where another test may have loaded controller code (warnings would go to the display).
-    from ansible.module_utils import _internal
-
-    monkeypatch.setattr(_internal, "is_controller", False)
-
+def run(aws, capsys):
     def _run(buckets, check_mode=False, **overrides):
         args = {"buckets": buckets, "tags": TAGS}
         args.update(overrides)
-        # A module's warnings are kept for its process: here every run shares this one.
-        module_warnings._global_warnings.clear()
         return run_module(s3_buckets, args, check_mode=check_mode, capsys=capsys)
 
     return _run

@@ -4,7 +4,6 @@ VPC's defaults closed (default security group, network ACLs, S3 endpoint policy)
 import json
 
 import pytest
-from ansible.module_utils.common import warnings as module_warnings
 from ansible_collections.ninetynine.trading_infra.plugins.filter.network import (
     admin_ports_open_to_anywhere,
     network_acl_rules,
@@ -57,12 +56,9 @@ def params(**overrides):
 @pytest.fixture
 def run(aws, capsys):
     def _run(check_mode=False, **overrides):
-        # A module's warnings are kept for its process: here every run (and test) shares this one.
-        module_warnings._global_warnings.clear()
         return run_module(vpc_network, params(**overrides), check_mode=check_mode, capsys=capsys)
 
-    yield _run
-    module_warnings._global_warnings.clear()  # nor leave this module's to the next test's module
+    return _run
 
 
 def listed(result):
