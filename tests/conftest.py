@@ -5,11 +5,44 @@
 
 from __future__ import annotations
 
+import time
+
 import boto3
 import pytest
 
 from tests import helpers  # noqa: F401  (puts the collection on sys.path)
 from tools.local_aws import server as local_aws_server
+
+# amazon.aws's backoff (AWSRetry: full jitter from 3 s, doubling) sleeps this fraction of what it draws
+# in a test; the draws, the tries and the error codes retried are amazon.aws's own.
+BACKOFF_SCALE = 0.05
+
+
+class ScaledBackoff:
+    """Stands in for the ``time`` module of amazon.aws's retry loop: each sleep drawn is recorded in
+    ``slept`` and slept BACKOFF_SCALE times as long; everything else is the real ``time``."""
+
+    def __init__(self) -> None:
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        time.sleep(seconds * BACKOFF_SCALE)
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
+
+
+@pytest.fixture(autouse=True)
+def backoff(monkeypatch) -> ScaledBackoff:
+    """Modules run in the test's process: their retries on injected throttling back off for real, only
+    shorter (a throttled test waited up to 27 s, asleep). Playbook runs, in processes of their own,
+    back off in full."""
+    from ansible_collections.amazon.aws.plugins.module_utils import cloud
+
+    scaled = ScaledBackoff()
+    monkeypatch.setattr(cloud, "time", scaled)
+    return scaled
 
 
 class LocalAWSHandle:

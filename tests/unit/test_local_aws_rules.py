@@ -666,7 +666,7 @@ def test_target_groups_accept_the_roles_values_and_modify_is_checked(aws, vpc_id
 # -- EC2 -------------------------------------------------------------------------------------------
 def test_instance_types_are_botocores(aws, model_checks_off):
     ec2 = aws.client_no_retry("ec2")
-    image = ec2.describe_images()["Images"][0]["ImageId"]
+    image = ec2.register_image(Name="trading-rules", RootDeviceName="/dev/xvda")["ImageId"]
     refused(
         ec2.run_instances,
         "InvalidParameterValue",

@@ -323,7 +323,7 @@ def test_absent_releases_addresses_left_by_an_interrupted_teardown(aws, run):
     assert [t["Value"] for a in ec2.describe_addresses()["Addresses"] for t in a["Tags"]] == ["someone-else"]
 
 
-def test_survives_injected_throttling_and_5xx_with_backoff(aws, run, monkeypatch):
+def test_survives_injected_throttling_and_5xx_with_backoff(aws, run, monkeypatch, backoff):
     """botocore's own retries off: only the module's AWSRetry stands between the faults and failure."""
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("AWS_RETRY_MODE", "legacy")
@@ -335,6 +335,8 @@ def test_survives_injected_throttling_and_5xx_with_backoff(aws, run, monkeypatch
     injected = aws.faults()["injected"]
     aws.set_faults()
     assert injected >= 3
+    # Every fault was backed off from: a jittered sleep drawn below 3 s doubling each try (AWSRetry).
+    assert len(backoff.slept) == injected and all(0 <= s <= 60 for s in backoff.slept)
     ec2 = aws.client("ec2")
     assert len(ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [created["vpc"]["id"]]}])["Subnets"]) == 9
     assert len(nat_gateways(ec2)) == 1 and len(ec2.describe_addresses()["Addresses"]) == 1
