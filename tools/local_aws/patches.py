@@ -98,7 +98,22 @@ def apply() -> None:
 
     CloudTrailResponse.describe_trails = describe_listed
 
-    from . import backup, elasticache, iam, kms, logs, rds_events, rules, s3, secrets, trails, vpc, waf
+    from . import (
+        backup,
+        dynamodb,
+        elasticache,
+        iam,
+        kinesis,
+        kms,
+        logs,
+        rds_events,
+        rules,
+        s3,
+        secrets,
+        trails,
+        vpc,
+        waf,
+    )
 
     elasticache.apply()
     rules.apply()  # AWS's service rules (rules.py), on top of elasticache.py's operations
@@ -112,6 +127,8 @@ def apply() -> None:
     secrets.apply()
     s3.apply()
     backup.apply()
+    dynamodb.apply()
+    kinesis.apply()
     _latency()
     aurora_parameter_defaults()
     performance_insights()
