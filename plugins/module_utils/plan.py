@@ -11,12 +11,30 @@ Before the changes to one resource, a module says which resource they are about
 return value then lists each resource the run creates, changes or deletes, with its
 changes, and the plan summary (the ``plan`` callback) counts resources from it, as
 Terraform counts them, not actions.
+
+A module's ``main`` ends with ``run``: its reconciliation, then the task's result, or its failure with
+what was done so far.
 """
 
 from __future__ import annotations
 
+try:
+    import botocore.exceptions
+
+    AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+except ImportError:
+    AWS_ERRORS = ()  # handled by AnsibleAWSModule
+
 # What a resource's entry in ``resources`` says will happen to it.
 CREATE, CHANGE, DELETE = "create", "change", "delete"
+
+
+class Refused(Exception):
+    """What AWS or the module refuses, found before any write: the task fails naming the resource."""
+
+
+class InUse(Exception):
+    """A resource another one still uses, which AWS would not delete: the task fails naming both."""
 
 
 class Plan:
@@ -79,3 +97,19 @@ class Plan:
         diff = {"before": before or {}, "after": after or {}} if self.changed and before is not None else {}
         result.setdefault("resources", self.resources)
         module.exit_json(changed=self.changed, actions=self.actions, diff=diff, **result)
+
+
+def run(module, plan: Plan, reconcile, failed_msg: str, refusals=(Refused, InUse), refused_msg=str) -> None:
+    """End a module with its reconciliation: ``reconcile()`` returns (before, after, results), ``results``
+    being the module's own return values, and ``plan`` holds what it did.
+
+    An exception of ``refusals`` fails the task with ``refused_msg(exception)``, an AWS error with
+    ``failed_msg`` and AWS's error, both with the actions and resources done so far; nothing is rolled back.
+    """
+    try:
+        before, after, results = reconcile()
+    except refusals as e:
+        module.fail_json(msg=refused_msg(e), actions=plan.actions, resources=plan.resources)
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=failed_msg, actions=plan.actions, resources=plan.resources)
+    plan.exit_json(module, before, after, **results)

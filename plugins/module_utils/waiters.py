@@ -56,3 +56,19 @@ def wait_for(
             module.fail_json(msg=f"{what}: still not done after {timeout}s", actions=actions, resources=resources)
         time.sleep(delay)
         delay = next_delay(started, initial, cap)
+
+
+def wait_settled(
+    module, describe, active, what: str, timeout: int, gone: bool = False, failed=None, plan=None, watch=None
+):
+    """Wait until AWS is done with the last change of a resource: until ``active(resource)``, or with ``gone``
+    until ``describe()`` finds it no longer (returns None); returns the last description (None once gone).
+
+    A resource not found while it should become active is waited for (AWS may not list it yet). ``failed``,
+    ``plan`` and ``watch`` are those of ``wait_for``.
+    """
+
+    def ready(resource) -> bool:
+        return resource is None if gone else resource is not None and active(resource)
+
+    return wait_for(module, describe, ready, what, timeout, failed, plan=plan, watch=watch)

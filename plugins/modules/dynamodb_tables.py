@@ -298,20 +298,17 @@ resources:
 
 import re
 
-try:
-    import botocore.exceptions
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Refused
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import run
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import tag_list
-from ansible_collections.ninetynine.trading_infra.plugins.module_utils.waiters import wait_for
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.waiters import wait_settled
 
 KIND = "DynamoDB table"
 NAME_RE = re.compile(r"^[a-zA-Z0-9_.-]{3,255}$")
@@ -320,10 +317,6 @@ STREAM_VIEWS = ("NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY")
 MAX_INDEXES = 20  # global secondary indexes per table (DynamoDB quota, the default)
 # States a table does not leave by waiting.
 STUCK = ("INACCESSIBLE_ENCRYPTION_CREDENTIALS", "ARCHIVING", "ARCHIVED")
-
-
-class Refused(Exception):
-    """The input, or what it asks of an existing table, is refused (before any write)."""
 
 
 def key_schema(hash_key: dict, range_key: dict | None) -> list:
@@ -480,9 +473,7 @@ class Tables:
         if self.plan.check_mode:
             return None
 
-        def ready(table):
-            if gone or table is None:
-                return table is None and gone
+        def active(table):
             indexes = table.get("GlobalSecondaryIndexes") or []
             return table["TableStatus"] == "ACTIVE" and all(i.get("IndexStatus") == "ACTIVE" for i in indexes)
 
@@ -491,7 +482,9 @@ class Tables:
             return f"the table is {status}" if status in STUCK else None
 
         what = f"DynamoDB table {name} " + ("deletion" if gone else "to become ACTIVE")
-        return wait_for(self.module, lambda: self.describe(name), ready, what, self.timeout, failed, plan=self.plan)
+        return wait_settled(
+            self.module, lambda: self.describe(name), active, what, self.timeout, gone, failed, self.plan
+        )
 
     def update(self, description: str, name: str, **kwargs):
         answer = self.plan.do(description, self.client.update_table, TableName=name, aws_retry=True, **kwargs)
@@ -721,16 +714,14 @@ def resolve_keys(module, tables: list) -> dict:
     return resolved
 
 
-def absent(module, run: Tables, names: list) -> None:
+def absent(run: Tables, names: list, wait: bool) -> tuple:
     plan = run.plan
     found = {name: run.describe(name) for name in names}
     protected = [n for n, t in found.items() if t is not None and t.get("DeletionProtectionEnabled")]
     if protected:
-        module.fail_json(
-            msg=f"{KIND} {', '.join(protected)} has deletion protection on and is not deleted (nor any other table "
-            "listed); turn deletion_protection off first (state=present, deletion_protection: false)",
-            actions=[],
-            resources=[],
+        raise Refused(
+            f"{KIND} {', '.join(protected)} has deletion protection on and is not deleted (nor any other table "
+            "listed); turn deletion_protection off first (state=present, deletion_protection: false)"
         )
     before, results = {}, []
     for name in names:
@@ -740,11 +731,11 @@ def absent(module, run: Tables, names: list) -> None:
             plan.about(KIND, name, wanted=False)
             plan.do(f"delete {KIND} {name}", run.client.delete_table, TableName=name, aws_retry=True)
         results.append({"name": name, "arn": None, "stream_arn": None, "tags": {}})
-    if module.params["wait"]:
+    if wait:
         for name in names:
             if found[name] is not None:
                 run.settle(name, gone=True)
-    plan.exit_json(module, before, {}, tables=results)
+    return before, results
 
 
 KEY_OPTIONS = dict(
@@ -800,13 +791,15 @@ def main():
         module.fail_json(msg=str(e), actions=[], resources=[])
     tags = {str(k): str(v) for k, v in p["tags"].items()} if p["tags"] is not None else None
     client = module.client("dynamodb", retry_decorator=retry_decorator())
-    run = Tables(module, client, plan)
-    before, after, results = {}, {}, []
-    try:
+    tables = Tables(module, client, plan)
+
+    def reconcile():
         if p["state"] == "absent":
-            absent(module, run, [t["name"] for t in p["tables"]])
+            before, results = absent(tables, [t["name"] for t in p["tables"]], p["wait"])
+            return before, {}, {"tables": results}
+        before, after, results = {}, {}, []
         # Every read and every refusal before the first write: a refused table leaves all the others alone too.
-        found = {spec["name"]: run.describe(spec["name"]) for spec in p["tables"]}
+        found = {spec["name"]: tables.describe(spec["name"]) for spec in p["tables"]}
         for spec in p["tables"]:
             if found[spec["name"]] is not None:
                 check_existing(spec, found[spec["name"]])
@@ -817,28 +810,21 @@ def main():
             plan.about(KIND, name, exists=table is not None)
             done = len(plan.actions)
             if table is None:
-                latest, after_tags = create(run, spec, key_arn, tags)
+                latest, after_tags = create(tables, spec, key_arn, tags)
                 was = {}
             else:
-                was, latest, after_tags = change(run, spec, table, key_arn, tags, p["purge_tags"])
+                was, latest, after_tags = change(tables, spec, table, key_arn, tags, p["purge_tags"])
             result = result_of(spec, latest, key_arn, after_tags)
             results.append(result)
             if len(plan.actions) > done:
                 before[name] = was
                 after[name] = {k: v for k, v in result.items() if k not in ("name", "arn", "stream_arn")}
                 if p["wait"] and table is not None:
-                    run.settle(name)
-    except Refused as e:
-        module.fail_json(msg=str(e), actions=plan.actions, resources=plan.resources)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        # Nothing is rolled back or deleted: what was done is in actions, the tables keep their items.
-        module.fail_json_aws(
-            e,
-            msg="DynamoDB table reconciliation failed (no table was deleted)",
-            actions=plan.actions,
-            resources=plan.resources,
-        )
-    plan.exit_json(module, before, after, tables=results)
+                    tables.settle(name)
+        return before, after, {"tables": results}
+
+    # Nothing is rolled back or deleted: what was done is in actions, the tables keep their items.
+    run(module, plan, reconcile, "DynamoDB table reconciliation failed (no table was deleted)")
 
 
 if __name__ == "__main__":

@@ -243,17 +243,15 @@ resources:
         - "set parameters of cache parameter group trading-prod-redis: maxmemory-policy=volatile-lru"
 """
 
-try:
-    import botocore.exceptions
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.concurrency import read_all
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import InUse
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Refused
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import run
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
@@ -266,14 +264,6 @@ PARTS = ("subnet_group", "parameter_group")
 # The kinds of resource, as the resources return value names them.
 SUBNET_GROUP = "cache subnet group"
 PARAMETER_GROUP = "cache parameter group"
-
-
-class Refused(Exception):
-    """An input, or a change, the module refuses before any write."""
-
-
-class InUse(Exception):
-    """Groups AWS would not delete because a replication group still uses them."""
 
 
 def parameter_value(value) -> str:
@@ -617,19 +607,10 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     client = module.client("elasticache", retry_decorator=retry_decorator())
     groups = ElastiCacheGroups(module, client)
-    try:
-        before, after, results = groups.present() if module.params["state"] == "present" else groups.absent()
-    except (Refused, InUse) as e:
-        module.fail_json(msg=str(e), actions=groups.plan.actions, resources=groups.plan.resources)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        # Nothing is rolled back, and a group is never deleted to start again: what was done is in actions.
-        what = (
-            "reconciliation failed (no group was deleted)" if module.params["state"] == "present" else "deletion failed"
-        )
-        module.fail_json_aws(
-            e, msg=f"ElastiCache group {what}", actions=groups.plan.actions, resources=groups.plan.resources
-        )
-    groups.plan.exit_json(module, before, after, **results)
+    present = module.params["state"] == "present"
+    # Nothing is rolled back, and a group is never deleted to start again: what was done is in actions.
+    what = "reconciliation failed (no group was deleted)" if present else "deletion failed"
+    run(module, groups.plan, groups.present if present else groups.absent, f"ElastiCache group {what}")
 
 
 if __name__ == "__main__":

@@ -360,18 +360,16 @@ resources:
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-try:
-    import botocore.exceptions
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
 
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import InUse
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Refused
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import run
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import RETRY_CODES
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
@@ -422,14 +420,6 @@ DURATION_KEYS = {
     "lb_cookie": "stickiness.lb_cookie.duration_seconds",
     "app_cookie": "stickiness.app_cookie.duration_seconds",
 }
-
-
-class Refused(Exception):
-    """An input, or a change, the module refuses before any write."""
-
-
-class InUse(Exception):
-    """Groups AWS would not delete because a load balancer still forwards to them."""
 
 
 def attribute_value(value) -> str:
@@ -612,7 +602,7 @@ class TargetGroups:
                 if was is not None:
                     before[name] = was
                 after[name] = now
-        return before, after, results
+        return before, after, {"target_groups": results}
 
     def refuse_immutable_changes(self, found: dict) -> None:
         problems = []
@@ -802,7 +792,7 @@ class TargetGroups:
             }
             for name in self.names
         }
-        return before, {}, results
+        return before, {}, {"target_groups": results}
 
 
 def main():
@@ -862,17 +852,10 @@ def main():
         module.fail_json(msg=str(e), actions=[], resources=[])
     client = module.client("elbv2", retry_decorator=retry_decorator())
     groups = TargetGroups(module, client)
-    try:
-        before, after, results = groups.present() if p["state"] == "present" else groups.absent()
-    except (Refused, InUse) as e:
-        module.fail_json(msg=str(e), actions=groups.plan.actions, resources=groups.plan.resources)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        # Nothing is rolled back, and a group is never deleted to start again: what was done is in actions.
-        what = "reconciliation failed (no group was deleted)" if p["state"] == "present" else "deletion failed"
-        module.fail_json_aws(
-            e, msg=f"target group {what}", actions=groups.plan.actions, resources=groups.plan.resources
-        )
-    groups.plan.exit_json(module, before, after, target_groups=results)
+    present = p["state"] == "present"
+    # Nothing is rolled back, and a group is never deleted to start again: what was done is in actions.
+    what = "reconciliation failed (no group was deleted)" if present else "deletion failed"
+    run(module, groups.plan, groups.present if present else groups.absent, f"target group {what}")
 
 
 if __name__ == "__main__":

@@ -214,19 +214,17 @@ resources:
 
 import re
 
-try:
-    import botocore.exceptions
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Refused
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import run
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.waiters import wait_for
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.waiters import wait_settled
 
 STREAM = "Kinesis stream"
 CONSUMER = "Kinesis consumer"
@@ -237,10 +235,6 @@ SCALINGS_PER_DAY = 10  # UpdateShardCount: "Scale more than ten times per rollin
 TAGS_PER_STREAM = 50  # AddTagsToStream: "You can assign up to 50 tags to a data stream"
 CREATING_AT_ONCE = 5  # RegisterStreamConsumer: "you cannot have more than 5 consumers in a CREATING status"
 MODES = {"on_demand": "ON_DEMAND", "provisioned": "PROVISIONED"}
-
-
-class Refused(Exception):
-    """Input AWS would refuse, found before any write."""
 
 
 def validate(streams: list, state: str, tags: dict | None) -> None:
@@ -342,14 +336,16 @@ class Streams:
 
     def settle(self, name: str, gone: bool = False) -> dict | None:
         """Wait for the stream to be ACTIVE (or, with ``gone``, deleted); returns its last summary."""
-        if gone:
-            what, ready = f"deletion of Kinesis stream {name}", lambda s: s is None
-        else:
-            what, ready = (
-                f"Kinesis stream {name} to be ACTIVE",
-                lambda s: s is not None and s["StreamStatus"] == "ACTIVE",
-            )
-        return wait_for(self.module, lambda: self.summary(name), ready, what, self.timeout, plan=self.plan)
+        what = f"deletion of Kinesis stream {name}" if gone else f"Kinesis stream {name} to be ACTIVE"
+        return wait_settled(
+            self.module,
+            lambda: self.summary(name),
+            lambda s: s["StreamStatus"] == "ACTIVE",
+            what,
+            self.timeout,
+            gone,
+            plan=self.plan,
+        )
 
     def consumers_active(self, arn: str, stream: str, names: list) -> dict:
         found = {}
@@ -635,37 +631,31 @@ def main():
     names = [s["name"] for s in p["streams"]]
     client = module.client("kinesis", retry_decorator=retry_decorator())
     plan = Plan(module.check_mode)
-    run = Streams(module, client, plan)
-    before, after, results = {}, {}, []
-    try:
-        found = run.read(names)
+    streams = Streams(module, client, plan)
+
+    def reconcile_all():
+        found = streams.read(names)
         if p["state"] == "absent":
-            before, results = absent(run, names, found, p["wait"])
-            plan.exit_json(module, before, {}, streams=results)
+            before, results = absent(streams, names, found, p["wait"])
+            return before, {}, {"streams": results}
+        before, after, results = {}, {}, []
         check_scaling(p["streams"], found)
         for spec in p["streams"]:
             done = len(plan.actions)
             current = found.get(spec["name"])
             if current is not None and current["summary"]["StreamStatus"] == "DELETING":
-                run.settle(spec["name"], gone=True)  # a stream on its way out is created again
+                streams.settle(spec["name"], gone=True)  # a stream on its way out is created again
                 current = None
-            was, result = reconcile(run, spec, current, tags, p["purge_tags"], p["wait"])
+            was, result = reconcile(streams, spec, current, tags, p["purge_tags"], p["wait"])
             results.append(result)
             if len(plan.actions) > done:
                 before[spec["name"]] = was
                 after[spec["name"]] = {k: v for k, v in result.items() if k not in ("name", "arn")}
                 after[spec["name"]]["consumers"] = [c["name"] for c in result["consumers"]]
-    except Refused as e:
-        module.fail_json(msg=str(e), actions=plan.actions, resources=plan.resources)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        # Nothing is rolled back or deleted: what was done is in actions.
-        module.fail_json_aws(
-            e,
-            msg="Kinesis stream reconciliation failed (no stream was deleted)",
-            actions=plan.actions,
-            resources=plan.resources,
-        )
-    plan.exit_json(module, before, after, streams=results)
+        return before, after, {"streams": results}
+
+    # Nothing is rolled back or deleted: what was done is in actions.
+    run(module, plan, reconcile_all, "Kinesis stream reconciliation failed (no stream was deleted)")
 
 
 if __name__ == "__main__":

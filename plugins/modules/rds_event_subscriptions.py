@@ -236,11 +236,6 @@ resources:
 
 import re
 
-try:
-    import botocore.exceptions
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
@@ -248,6 +243,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.concurrency import read_all
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Refused
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import run
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import RETRY_CODES
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
@@ -284,10 +281,6 @@ BROKEN = {
 }
 FIELDS = ("sns_topic_arn", "source_type", "event_categories", "source_ids", "enabled")
 KIND = "event subscription"
-
-
-class Refused(Exception):
-    """Inputs, or changes, the module refuses before any write."""
 
 
 def key(name: str) -> str:
@@ -494,7 +487,7 @@ class EventSubscriptions:
                     f"RDS event subscription {name} is all-sources-deleted: none of its source_ids exists any more, "
                     "so it sends nothing"
                 )
-        return before, after, results
+        return before, after, {"subscriptions": results}
 
     def spec_of(self, name_key: str) -> dict:
         return next(s for s in self.params["subscriptions"] if key(s["name"]) == name_key)
@@ -630,7 +623,7 @@ class EventSubscriptions:
                 aws_retry=True,
             )
         self.settle({}, [], gone)
-        return before, {}, results
+        return before, {}, {"subscriptions": results}
 
     # -- waiting -----------------------------------------------------------------------------------
     def settle(self, results: dict, pending: list, gone: list) -> None:
@@ -697,26 +690,15 @@ def main():
     if problems:
         module.fail_json(msg="; ".join(problems) + ". Nothing was changed.", actions=[], resources=[])
     subscriptions = EventSubscriptions(module, module.client("rds", retry_decorator=retry_decorator()))
-    try:
-        if module.params["state"] == "absent":
-            before, after, results = subscriptions.absent()
-        else:
-            before, after, results = subscriptions.present()
-    except Refused as e:
-        module.fail_json(
-            msg=f"{e}. Nothing was changed.",
-            actions=subscriptions.plan.actions,
-            resources=subscriptions.plan.resources,
-        )
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        # Nothing is rolled back or deleted: what was done is in actions.
-        module.fail_json_aws(
-            e,
-            msg="RDS event subscription reconciliation failed (no subscription was deleted)",
-            actions=subscriptions.plan.actions,
-            resources=subscriptions.plan.resources,
-        )
-    subscriptions.plan.exit_json(module, before, after, subscriptions=results)
+    absent = module.params["state"] == "absent"
+    # Nothing is rolled back or deleted: what was done is in actions.
+    run(
+        module,
+        subscriptions.plan,
+        subscriptions.absent if absent else subscriptions.present,
+        "RDS event subscription reconciliation failed (no subscription was deleted)",
+        refused_msg=lambda e: f"{e}. Nothing was changed.",
+    )
 
 
 if __name__ == "__main__":

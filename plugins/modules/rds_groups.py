@@ -306,17 +306,15 @@ resources:
       changes: ["update DB subnet group trading-prod-aurora: subnets add subnet-0123456789abcdef0"]
 """
 
-try:
-    import botocore.exceptions
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.concurrency import read_all
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import InUse
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Refused
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import run
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.tags import plan_tags
@@ -329,14 +327,6 @@ SUBNET_GROUP_NOT_FOUND = "DBSubnetGroupNotFoundFault"
 PARAMETER_GROUP_NOT_FOUND = ["DBParameterGroupNotFound", "DBClusterParameterGroupNotFound"]
 IN_USE = ["InvalidDBParameterGroupState", "InvalidDBSubnetGroupStateFault"]
 SUBNET_GROUP = "DB subnet group"  # the kind of resource, as the resources return value names it
-
-
-class Refused(Exception):
-    """An input, or a change, the module refuses before any write."""
-
-
-class InUse(Exception):
-    """Groups AWS would not delete because a cluster or an instance still uses them."""
 
 
 class ParameterGroupKind:
@@ -753,15 +743,10 @@ def main():
         module.fail_json(msg="subnet_group: the DB subnet group named default is RDS's own", actions=[], resources=[])
     client = module.client("rds", retry_decorator=retry_decorator())
     groups = RdsGroups(module, client)
-    try:
-        before, after, results = groups.present() if p["state"] == "present" else groups.absent()
-    except (Refused, InUse) as e:
-        module.fail_json(msg=str(e), actions=groups.plan.actions, resources=groups.plan.resources)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        # Nothing is rolled back, and a group is never deleted to start again: what was done is in actions.
-        what = "reconciliation failed (no group was deleted)" if p["state"] == "present" else "deletion failed"
-        module.fail_json_aws(e, msg=f"RDS group {what}", actions=groups.plan.actions, resources=groups.plan.resources)
-    groups.plan.exit_json(module, before, after, **results)
+    present = p["state"] == "present"
+    # Nothing is rolled back, and a group is never deleted to start again: what was done is in actions.
+    what = "reconciliation failed (no group was deleted)" if present else "deletion failed"
+    run(module, groups.plan, groups.present if present else groups.absent, f"RDS group {what}")
 
 
 if __name__ == "__main__":

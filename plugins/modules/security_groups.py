@@ -306,11 +306,6 @@ import ipaddress
 import re
 from collections import namedtuple
 
-try:
-    import botocore.exceptions
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
@@ -318,6 +313,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.transformation import a
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import tag_dict
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.ec2 import tag_spec
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Plan
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import Refused
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.plan import run
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import RETRY_CODES
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import paginate
 from ansible_collections.ninetynine.trading_infra.plugins.module_utils.retries import retry_decorator
@@ -357,10 +354,6 @@ DIRECTIONS = (
 )
 # What AWS puts in the egress of a new group of an IPv4 VPC (the model of a group check mode creates).
 DEFAULT_EGRESS = Rule("-1", None, None, "cidr_ip", "0.0.0.0/0")
-
-
-class Refused(Exception):
-    """An input the module refuses before any write."""
 
 
 def placeholder(name: str) -> str:
@@ -686,7 +679,7 @@ class SecurityGroups:
                 if was is not None:
                     before[name] = was
                 after[name] = now
-        return before, after, results
+        return before, after, {"security_groups": results}
 
     def create(self, spec: dict) -> dict:
         name = spec["name"]
@@ -857,7 +850,7 @@ class SecurityGroups:
             }
             for name in self.listed
         }
-        return before, {}, results
+        return before, {}, {"security_groups": results}
 
 
 def main():
@@ -922,17 +915,10 @@ def main():
         module.fail_json(msg="state=absent needs vpc_id or tags: a name alone could match the groups of other VPCs")
     client = module.client("ec2", retry_decorator=retry_decorator())
     groups = SecurityGroups(module, client)
-    try:
-        before, after, results = groups.present() if p["state"] == "present" else groups.absent()
-    except Refused as e:
-        module.fail_json(msg=str(e), actions=groups.plan.actions, resources=groups.plan.resources)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        # Nothing is rolled back, and a group is never deleted to start again: what was done is in actions.
-        what = "reconciliation failed (no group was deleted)" if p["state"] == "present" else "deletion failed"
-        module.fail_json_aws(
-            e, msg=f"security group {what}", actions=groups.plan.actions, resources=groups.plan.resources
-        )
-    groups.plan.exit_json(module, before, after, security_groups=results)
+    present = p["state"] == "present"
+    # Nothing is rolled back, and a group is never deleted to start again: what was done is in actions.
+    what = "reconciliation failed (no group was deleted)" if present else "deletion failed"
+    run(module, groups.plan, groups.present if present else groups.absent, f"security group {what}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from ansible_collections.ninetynine.trading_infra.plugins.module_utils.s3 import Buckets
 from ansible_collections.ninetynine.trading_infra.plugins.modules import s3_buckets
 
 from tests.helpers import run_module
@@ -705,13 +706,13 @@ def test_a_bucket_written_to_while_it_is_emptied_is_kept_and_reported_as_changed
     run([history(policy={})])
     s3 = aws.client("s3")
     s3.put_object(Bucket=HISTORY, Key="config/history.json", Body=b"one")
-    empty = s3_buckets.Buckets.empty
+    empty = Buckets.empty
 
     def empty_then_written(self, name):
         empty(self, name)
         s3.put_object(Bucket=name, Key="config/late.json", Body=b"late")  # a delivery meanwhile
 
-    monkeypatch.setattr(s3_buckets.Buckets, "empty", empty_then_written)
+    monkeypatch.setattr(Buckets, "empty", empty_then_written)
     refused = run([{"name": HISTORY}], state="absent", force=True)
     emptied = f"delete every object version and delete marker of bucket {HISTORY}"
     assert refused.failed and f"buckets not empty, not deleted: {HISTORY}" in refused["msg"]
