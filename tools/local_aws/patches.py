@@ -99,9 +99,12 @@ def apply() -> None:
     CloudTrailResponse.describe_trails = describe_listed
 
     from . import (
+        athena,
         backup,
         dynamodb,
         elasticache,
+        firehose,
+        glue,
         iam,
         kinesis,
         kms,
@@ -129,6 +132,9 @@ def apply() -> None:
     backup.apply()
     dynamodb.apply()
     kinesis.apply()
+    firehose.apply()
+    glue.apply()
+    athena.apply()
     _latency()
     aurora_parameter_defaults()
     performance_insights()
