@@ -34,7 +34,24 @@ THRESHOLDS = {
     "redis_memory_percent": (1, 100, "Redis memory used, percent"),
     "node_cpu_percent": (1, 100, "EKS node CPU percent"),
     "nat_packet_drops": (1, 10**9, "NAT gateway packets dropped per period"),
+    "kinesis_iterator_age_ms": (1000, 604800000, "age of a stream's oldest unread record in milliseconds"),
+    "kinesis_throttled_records": (0, 10**9, "a stream's records throttled per period (reads or writes)"),
+    "dynamodb_throttle_events": (0, 10**9, "a table's throttled requests per period (reads or writes)"),
+    "dynamodb_system_errors": (0, 10**9, "a table's requests failed by DynamoDB (HTTP 500) per period"),
 }
+# The operations DynamoDB reports SystemErrors for (dimensions TableName and Operation; "DynamoDB
+# metrics and dimensions"): the ledger's item and query calls, summed by the alarm (10 metrics at most).
+DYNAMODB_OPERATIONS = (
+    "GetItem",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+    "TransactGetItems",
+)
 GUARDDUTY_FREQUENCIES = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
 GUARDDUTY_FEATURES = (
     "S3_DATA_EVENTS",
@@ -278,6 +295,94 @@ def compliance_alarms(resources, thresholds, prefix, period=60, evaluation_perio
                         ),
                     )
                 )
+    for stream in r.get("kinesis_streams", []):
+        key = _strip(stream["name"], prefix)
+        dims = [{"Name": "StreamName", "Value": stream["name"]}]
+        age = t["kinesis_iterator_age_ms"]
+        alarms.append(
+            _alarm(
+                prefix,
+                "kinesis-iterator-age",
+                key,
+                f"Kinesis {stream['name']}: the oldest unread record is older than {age} ms (a consumer falls behind)",
+                age,
+                "GreaterThanThreshold",
+                **simple("AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", dims, "Maximum"),
+            )
+        )
+        throttled = t["kinesis_throttled_records"]
+        for kind, metric, what in (
+            ("kinesis-write-throttles", "WriteProvisionedThroughputExceeded", "writes"),
+            ("kinesis-read-throttles", "ReadProvisionedThroughputExceeded", "reads"),
+        ):
+            alarms.append(
+                _alarm(
+                    prefix,
+                    kind,
+                    key,
+                    f"Kinesis {stream['name']}: more than {throttled} {what} throttled (it needs more capacity)",
+                    throttled,
+                    "GreaterThanThreshold",
+                    **simple("AWS/Kinesis", metric, dims, "Sum"),
+                )
+            )
+    for table in r.get("dynamodb_tables", []):
+        key = _strip(table["name"], prefix)
+        dims = [{"Name": "TableName", "Value": table["name"]}]
+        throttled = t["dynamodb_throttle_events"]
+        for kind, metric, what in (
+            ("dynamodb-read-throttles", "ReadThrottleEvents", "reads"),
+            ("dynamodb-write-throttles", "WriteThrottleEvents", "writes"),
+        ):
+            alarms.append(
+                _alarm(
+                    prefix,
+                    kind,
+                    key,
+                    f"DynamoDB {table['name']}: more than {throttled} {what} throttled",
+                    throttled,
+                    "GreaterThanThreshold",
+                    **simple("AWS/DynamoDB", metric, dims, "Sum"),
+                )
+            )
+        errors = t["dynamodb_system_errors"]
+        operations = [
+            {
+                "Id": f"op{index}",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": "AWS/DynamoDB",
+                        "MetricName": "SystemErrors",
+                        "Dimensions": [*dims, {"Name": "Operation", "Value": operation}],
+                    },
+                    "Period": period,
+                    "Stat": "Sum",
+                },
+                "ReturnData": False,
+            }
+            for index, operation in enumerate(DYNAMODB_OPERATIONS)
+        ]
+        alarms.append(
+            _alarm(
+                prefix,
+                "dynamodb-system-errors",
+                key,
+                f"DynamoDB {table['name']}: more than {errors} requests failed by DynamoDB (HTTP 500)",
+                errors,
+                "GreaterThanThreshold",
+                metrics=[
+                    {
+                        "Id": "errors",
+                        "Expression": "SUM(METRICS())",
+                        "Label": "system errors, all operations",
+                        "ReturnData": True,
+                    },
+                    *operations,
+                ],
+                evaluation_periods=evaluation_periods,
+                datapoints_to_alarm=datapoints,
+            )
+        )
     for nat in r.get("nat_gateways", []):
         drops = t["nat_packet_drops"]
         tails[len(alarms)] = _tail(nat["id"], "nat-")

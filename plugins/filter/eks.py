@@ -298,15 +298,23 @@ def eks_irsa_trust(provider_arn, namespace, service_account):
     }
 
 
-def eks_service_account_role(sa, cluster_name):
-    """The IRSA role entry of a trading service account: <cluster>-<namespace>[-<name>]."""
+def eks_service_account_role(sa, cluster_name, policies=None):
+    """The IRSA role entry of a trading service account: <cluster>-<namespace>[-<name>].
+
+    ``policies`` ("<namespace>/<name>" -> policy document, the data_plane role's
+    data_plane_service_account_policies) adds the service account's policy as the inline policy data-plane.
+    """
     suffix = sa["namespace"] if sa["name"] == sa["namespace"] else f"{sa['namespace']}-{sa['name']}"
+    inline = dict(sa.get("inline", {}))
+    granted = (policies or {}).get(f"{sa['namespace']}/{sa['name']}")
+    if granted:
+        inline["data-plane"] = granted
     return {
         "name": f"{cluster_name}-{suffix}",
         "namespace": sa["namespace"],
         "service_account": sa["name"],
         "managed_policies": list(sa.get("managed_policies", [])),
-        "inline": dict(sa.get("inline", {})),
+        "inline": inline,
     }
 
 

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-COMPONENTS = ("network", "eks", "alb", "data_tier", "compliance")
+COMPONENTS = ("network", "eks", "alb", "data_tier", "data_plane", "compliance")
 
 
 def _get(data, *path):
@@ -31,6 +31,7 @@ def platform_output_parameters(outputs: dict) -> dict:
     alb = outputs.get("alb") or {}
     data = outputs.get("data_tier") or {}
     compliance = outputs.get("compliance") or {}
+    plane = outputs.get("data_plane") or {}
     aurora = data.get("aurora") or {}
     redis = data.get("redis") or {}
     parameters = {
@@ -61,9 +62,16 @@ def platform_output_parameters(outputs: dict) -> dict:
         "data_tier/redis/reader_endpoint": redis.get("reader_endpoint"),
         "data_tier/redis/port": redis.get("port"),
         "data_tier/redis/auth_token_secret_arn": redis.get("auth_token_secret_arn"),
+        "data_plane/ledger/table_arn": plane.get("ledger_table_arn"),
+        "data_plane/ledger/stream_arn": plane.get("ledger_stream_arn"),
         "compliance/alerts_topic_arn": compliance.get("alerts_topic_arn"),
         "compliance/dashboard": compliance.get("dashboard"),
     }
+    # A parameter a stream (its ARN), and one listing its fan-out consumers' ARNs (each ends with the consumer's name).
+    for stream, arn in sorted((plane.get("streams") or {}).items()):
+        parameters[f"data_plane/streams/{stream}"] = arn
+    for stream, arns in sorted((plane.get("consumers") or {}).items()):
+        parameters[f"data_plane/consumers/{stream}"] = sorted(arns)
     parameters = {k: v for k, v in parameters.items() if v not in (None, "", [])}
     return {"parameters": parameters, "components": [c for c in COMPONENTS if outputs.get(c) is not None]}
 
@@ -101,6 +109,13 @@ def platform_summary(outputs: dict) -> list:
         endpoint = redis.get("primary_endpoint") or redis.get("configuration_endpoint")
         lines.append(
             f"redis:      {endpoint}:{redis.get('port')} (TLS), AUTH token in {redis.get('auth_token_secret_arn')}"
+        )
+    plane = outputs.get("data_plane") or {}
+    if plane.get("streams") or plane.get("ledger_table_arn"):
+        lines.append(
+            f"data_plane: streams {', '.join(sorted(plane.get('streams') or {})) or '-'}, "
+            f"ledger {(plane.get('ledger_table_arn') or '-').rsplit('/', 1)[-1]}"
+            + (f" (change stream {plane['ledger_stream_arn']})" if plane.get("ledger_stream_arn") else "")
         )
     compliance = outputs.get("compliance") or {}
     if compliance.get("alerts_topic_arn"):

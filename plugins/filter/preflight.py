@@ -52,6 +52,7 @@ RULES = {
     "event_rule": (re.compile(r"^[.\-_A-Za-z0-9]{1,64}$"), "1 to 64 letters, digits and . - _ (EventBridge)"),
     "waf_name": (re.compile(r"^[\w-]{1,128}$"), "1 to 128 letters, digits, hyphens and underscores (WAF)"),
     "dynamodb_table": (re.compile(r"^[a-zA-Z0-9_.-]{3,255}$"), "3 to 255 letters, digits and _ . - (DynamoDB)"),
+    "kinesis_stream": (re.compile(r"^[a-zA-Z0-9_.-]{1,128}$"), "1 to 128 letters, digits and _ . - (Kinesis)"),
     "secret": (re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$"), "at most 512 letters, digits and / _ + = . @ - (Secrets)"),
 }
 SSM_LEVEL_RE = re.compile(r"^[a-zA-Z0-9_.-]+$")

@@ -14,6 +14,7 @@ description:
     and their instances (RDS), Redis replication groups and their member clusters (ElastiCache), EKS
     clusters and their managed node groups with the Auto Scaling groups behind them.
   - Resources being deleted (or already deleted) are left out, so an alarm is never made for them.
+  - Kinesis data streams and DynamoDB tables, the data plane's market-data streams and trade ledger.
   - One module call instead of an info module per service; the compliance role uses it to decide
     which alarms exist.
 author:
@@ -27,8 +28,8 @@ options:
     description: The services to look in; a service left out is returned empty and not called.
     type: list
     elements: str
-    default: [ec2, elbv2, rds, elasticache, eks]
-    choices: [ec2, elbv2, rds, elasticache, eks]
+    default: [ec2, elbv2, rds, elasticache, eks, kinesis, dynamodb]
+    choices: [ec2, elbv2, rds, elasticache, eks, kinesis, dynamodb]
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -76,6 +77,20 @@ eks_clusters:
   type: list
   elements: dict
   sample: [{"name": "trading-dev", "node_groups": [{"name": "general", "autoscaling_groups": ["eks-general-1"]}]}]
+kinesis_streams:
+  description: Kinesis data streams (active or being changed) with their capacity mode.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"name": "trading-dev-quotes", "arn": "arn:aws:kinesis:us-east-1:123456789012:stream/trading-dev-quotes",
+            "mode": "ON_DEMAND"}]
+dynamodb_tables:
+  description: DynamoDB tables (active or being changed) with their global secondary indexes.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"name": "trading-dev-ledger", "arn": "arn:aws:dynamodb:us-east-1:123456789012:table/trading-dev-ledger",
+            "indexes": ["by_account"]}]
 """
 
 try:
@@ -206,12 +221,53 @@ def eks_clusters(client, wanted):
     return sorted(result, key=lambda c: c["name"])
 
 
+def stream_tags(client, name):
+    """A stream's tags: ListTagsForStream has no paginator (HasMoreTags, ExclusiveStartTagKey)."""
+    tags, start = [], {}
+    while True:
+        page = client.list_tags_for_stream(StreamName=name, aws_retry=True, **start)
+        tags.extend(page.get("Tags", []))
+        if not page.get("HasMoreTags") or not page.get("Tags"):
+            return tags
+        start = {"ExclusiveStartTagKey": page["Tags"][-1]["Key"]}
+
+
+def kinesis_streams(client, wanted):
+    result = []
+    for summary in paginate(client, "list_streams", "StreamSummaries"):
+        if summary.get("StreamStatus") == "DELETING":
+            continue
+        name = summary["StreamName"]
+        tags = stream_tags(client, name)
+        if not _matches(boto3_tag_list_to_ansible_dict(tags), wanted):
+            continue
+        mode = (summary.get("StreamModeDetails") or {}).get("StreamMode", "PROVISIONED")
+        result.append({"name": name, "arn": summary.get("StreamARN"), "mode": mode})
+    return sorted(result, key=lambda s: s["name"])
+
+
+def dynamodb_tables(client, wanted):
+    result = []
+    for name in paginate(client, "list_tables", "TableNames"):
+        table = client.describe_table(TableName=name, aws_retry=True)["Table"]
+        if table.get("TableStatus") in ("DELETING", "ARCHIVING", "ARCHIVED"):
+            continue
+        tags = paginate(client, "list_tags_of_resource", "Tags", ResourceArn=table["TableArn"])
+        if not _matches(boto3_tag_list_to_ansible_dict(tags), wanted):
+            continue
+        indexes = sorted(i["IndexName"] for i in table.get("GlobalSecondaryIndexes") or [])
+        result.append({"name": name, "arn": table["TableArn"], "indexes": indexes})
+    return sorted(result, key=lambda t: t["name"])
+
+
 FINDERS = {
     "ec2": ("nat_gateways", nat_gateways),
     "elbv2": ("load_balancers", load_balancers),
     "rds": ("db_clusters", db_clusters),
     "elasticache": ("cache_replication_groups", cache_replication_groups),
     "eks": ("eks_clusters", eks_clusters),
+    "kinesis": ("kinesis_streams", kinesis_streams),
+    "dynamodb": ("dynamodb_tables", dynamodb_tables),
 }
 
 

@@ -21,7 +21,7 @@ from tests.helpers import REPO, ansible_env, run_playbook
 CASES = sorted((REPO / "tests" / "bad_inputs").glob("*.yml"))
 # Cases named <role>_*; the network's oldest carry no prefix; tags_* and platform_* are the platform
 # role's (the environment, its tags and outputs).
-ROLES = ("alb", "compliance", "data_tier", "eks", "network", "tags", "platform")
+ROLES = ("alb", "compliance", "data_tier", "data_plane", "eks", "network", "tags", "platform")
 CATEGORIES = (
     "yaml_types",
     "unknown_keys",

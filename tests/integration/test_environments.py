@@ -100,6 +100,30 @@ def check_prod(aws):
     assert retention["/trading/prod/audit"] == 2557  # seven years
     assert retention["/trading/prod/application"] == 365 and retention["/trading/prod/vpc-flow-logs"] == 365
     assert all(days >= 365 for name, days in retention.items() if "prod" in name)
+    check_prod_data_plane(aws)
+
+
+def check_prod_data_plane(aws):
+    """The inventory's provisioned feeds with a week of retention and two fan-out consumers, the protected ledger."""
+    kinesis = aws.client("kinesis")
+    for feed, shards in (("quotes", 8), ("trades", 4)):
+        summary = kinesis.describe_stream_summary(StreamName=f"trading-prod-{feed}")["StreamDescriptionSummary"]
+        assert summary["StreamModeDetails"]["StreamMode"] == "PROVISIONED" and summary["OpenShardCount"] == shards
+        assert summary["RetentionPeriodHours"] == 168 and summary["EncryptionType"] == "KMS"
+        consumers = kinesis.list_stream_consumers(StreamARN=summary["StreamARN"])["Consumers"]
+        assert sorted(c["ConsumerName"] for c in consumers) == ["matching-engine", "risk-engine"]
+    dynamodb = aws.client("dynamodb")
+    table = dynamodb.describe_table(TableName="trading-prod-ledger")["Table"]
+    assert table["DeletionProtectionEnabled"] is True
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    backups = dynamodb.describe_continuous_backups(TableName="trading-prod-ledger")["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    # The ledger service writes the ledger and nothing else; the market-data service writes its feeds only.
+    iam = aws.client("iam")
+    ledger = iam.get_role_policy(RoleName="trading-prod-ledger", PolicyName="data-plane")["PolicyDocument"]
+    assert "dynamodb:PutItem" in str(ledger) and "kinesis:" not in str(ledger)
+    market = iam.get_role_policy(RoleName="trading-prod-market-data", PolicyName="data-plane")["PolicyDocument"]
+    assert "kinesis:PutRecords" in str(market) and "dynamodb:" not in str(market)
 
 
 def check_staging(aws):
@@ -188,7 +212,9 @@ def test_a_shipped_environment_converges_re_runs_clean_plans_clean_and_tears_dow
         logs = "trading-prod-s3-access-logs-123456789012"
         assert s3.list_object_versions(Bucket=logs).get("Versions")
         kept = {f"s3/{bucket}", f"arn:aws:s3:::{bucket}", f"s3/{logs}", f"arn:aws:s3:::{logs}", certificate}
-    down = expect_ok(run_playbook(aws.port, "playbooks/teardown.yml", env, *extra))
+    torn_down = run_playbook(aws.port, "playbooks/teardown.yml", env, *extra)
+    down_out = torn_down.stdout + torn_down.stderr
+    down = expect_ok(torn_down)
     assert down["changed"] > 0
 
     left = set(tagged_with_env(aws, env))
@@ -203,7 +229,9 @@ def test_a_shipped_environment_converges_re_runs_clean_plans_clean_and_tears_dow
         assert redis_snapshots[0]["KmsKeyId"] == data_key["Arn"] or redis_snapshots[0]["KmsKeyId"].endswith(
             data_key["KeyId"]
         )
-        kept |= snapshots | {data_key["Arn"]}
+        # The ledger, a book of record with its deletion protection on, is kept and said to be.
+        assert "the trade ledger trading-prod-ledger is kept" in " ".join(down_out.split())
+        kept |= snapshots | {data_key["Arn"], "arn:aws:dynamodb:us-east-1:123456789012:table/trading-prod-ledger"}
         assert aws.client("s3").list_objects_v2(Bucket=bucket)["KeyCount"] == 1  # the history is kept
     assert left == kept
 

@@ -70,6 +70,8 @@ def tagged_with_env(aws, env="local"):
     }
     found |= {f"guardduty-detector/{d}" for d in aws.client("guardduty").list_detectors()["DetectorIds"]}
     found |= {f"event-rule/{r['Name']}" for r in aws.client("events").list_rules()["Rules"]}
+    # The tagging API of the local AWS does not list Kinesis streams (it lists DynamoDB tables).
+    found |= {f"kinesis-stream/{n}" for n in aws.client("kinesis").list_streams()["StreamNames"]}
     found |= {
         f"budget/{b['BudgetName']}"
         for b in aws.client("budgets").describe_budgets(AccountId="123456789012").get("Budgets", [])

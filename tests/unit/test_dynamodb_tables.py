@@ -341,6 +341,11 @@ def test_a_kms_alias_is_resolved_and_a_missing_one_refused_before_any_write(aws,
     aws.clear_calls()
     refused = run([ledger("alias/nothing-here", name="trading-test-other")])
     assert refused.failed and "alias/nothing-here" in refused["msg"] and aws.writes() == []
+    # A plan of a run that creates the key before the table (the data tier's, on an empty account)
+    # plans the table with the key as named, and writes nothing.
+    planned = run([ledger("alias/nothing-here", name="trading-test-other")], check_mode=True)
+    assert not planned.failed and planned["changed"] is True and aws.writes() == []
+    assert [r["action"] for r in planned["resources"] if r["name"] == "trading-test-other"] == ["create"]
 
 
 def test_a_kms_key_aws_refuses_fails_with_what_was_done_and_deletes_nothing(aws, run, key):

@@ -101,3 +101,28 @@ def test_services_left_out_are_not_called(aws, run):
 def test_an_empty_tag_filter_is_refused(aws, run):
     result = run(filter_tags={})
     assert result.failed and "at least one tag" in result["msg"]
+
+
+def test_the_data_planes_streams_and_tables_are_found_by_their_tags(aws, run):
+    kinesis, dynamodb = aws.client("kinesis"), aws.client("dynamodb")
+    dev_tags = {t["Key"]: t["Value"] for t in DEV}
+    kinesis.create_stream(StreamName="trading-dev-quotes", StreamModeDetails={"StreamMode": "ON_DEMAND"}, Tags=dev_tags)
+    kinesis.create_stream(StreamName="trading-staging-quotes", ShardCount=1, Tags={"Environment": "staging"})
+    table = {
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    dynamodb.create_table(TableName="trading-dev-ledger", Tags=DEV, **table)
+    dynamodb.create_table(
+        TableName="trading-staging-ledger", Tags=[{"Key": "Environment", "Value": "staging"}], **table
+    )
+    aws.clear_calls()
+    result = run(services=["kinesis", "dynamodb"])
+    [stream] = result["kinesis_streams"]
+    assert (stream["name"], stream["mode"]) == ("trading-dev-quotes", "ON_DEMAND")
+    assert stream["arn"].endswith(":stream/trading-dev-quotes")
+    [found] = result["dynamodb_tables"]
+    assert (found["name"], found["indexes"]) == ("trading-dev-ledger", [])
+    assert found["arn"].endswith(":table/trading-dev-ledger")
+    assert aws.writes() == [] and {c["service"] for c in aws.calls()["calls"]} == {"kinesis", "dynamodb"}
