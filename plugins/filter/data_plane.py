@@ -163,6 +163,233 @@ def data_plane_access_policies(access, ctx):
     return policies
 
 
+# Failed records, apart from the data and by the kind of failure (Firehose's "Custom Prefixes for Amazon S3 Objects").
+ERROR_PREFIX = "errors/!{firehose:error-output-type}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/"
+
+
+def _tls_only(arns):
+    return {
+        "Sid": "DenyPlainHttp",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [a for arn in arns for a in (arn, f"{arn}/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def _service_trust(service, account):
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": service},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            }
+        ],
+    }
+
+
+def data_plane_archive(ctx):
+    """The archive and catalogue as the data_archive module takes them (buckets, roles, delivery streams,
+    the Glue database and crawler, the Athena workgroup).
+
+    ``ctx``: name, partition, region, account, key (the data tier's key as given), feeds, the bucket,
+    role, database and workgroup names, object_lock, the lifecycle days, the buffering, the crawler
+    schedule and the workgroup's scan cutoff (``cutoff``).
+    """
+    part, region, account = ctx["partition"], ctx["region"], ctx["account"]
+    arn = {kind: f"arn:{part}:s3:::{ctx[kind]}" for kind in ("archive", "logs", "results")}
+    key = ctx["key"]
+    match = KEY_ARN_RE.match(key)
+    # Firehose takes a key ARN (an alias ARN too); the same string every run, whichever roles ran.
+    key_arn = key if match else f"arn:{part}:kms:{region}:{account}:{key}"
+    public = {"block_public_acls": True, "ignore_public_acls": True, "block_public_policy": True}
+    public["restrict_public_buckets"] = True
+    logs_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "S3LogDeliveryForTheArchive",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"{arn['logs']}/*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": arn["archive"]},
+                },
+            },
+            _tls_only([arn["logs"]]),
+        ],
+    }
+    buckets = [
+        {
+            "name": ctx["logs"],
+            "encryption": "AES256",
+            "public_access": public,
+            "object_ownership": "BucketOwnerEnforced",
+            "policy": logs_policy,
+            "lifecycle_rules": [
+                {
+                    "id": "access-logs",
+                    "prefix": "",
+                    "status": "enabled",
+                    "expiration_days": ctx["access_logs_days"],
+                    "abort_incomplete_multipart_upload_days": 7,
+                }
+            ],
+        },
+        {
+            "name": ctx["archive"],
+            "encryption": "aws:kms",
+            "encryption_key_id": key_arn,
+            "bucket_key_enabled": True,
+            "public_access": public,
+            "object_ownership": "BucketOwnerEnforced",
+            "policy": {"Version": "2012-10-17", "Statement": [_tls_only([arn["archive"]])]},
+            "versioning": True,
+            "object_lock": dict(ctx.get("object_lock") or {}),
+            "logging": {"target_bucket": ctx["logs"], "target_prefix": f"{ctx['archive']}/"},
+            "lifecycle_rules": [
+                {
+                    "id": "archive-tiers",
+                    "prefix": "",
+                    "status": "enabled",
+                    "transitions": [
+                        {"days": ctx["glacier_ir_days"], "storage_class": "GLACIER_IR"},
+                        {"days": ctx["deep_archive_days"], "storage_class": "DEEP_ARCHIVE"},
+                    ],
+                    "abort_incomplete_multipart_upload_days": 7,
+                }
+            ],
+        },
+        {
+            "name": ctx["results"],
+            "encryption": "aws:kms",
+            "encryption_key_id": key_arn,
+            "bucket_key_enabled": True,
+            "public_access": public,
+            "object_ownership": "BucketOwnerEnforced",
+            "policy": {"Version": "2012-10-17", "Statement": [_tls_only([arn["results"]])]},
+            "lifecycle_rules": [
+                {
+                    "id": "results",
+                    "prefix": "",
+                    "status": "enabled",
+                    "expiration_days": 30,
+                    "abort_incomplete_multipart_upload_days": 1,
+                }
+            ],
+        },
+    ]
+    streams = [f"arn:{part}:kinesis:{region}:{account}:stream/{ctx['name']}-{f}" for f in ctx.get("feeds") or []]
+    delivery_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadTheFeeds",
+                "Effect": "Allow",
+                "Action": [
+                    "kinesis:DescribeStream",
+                    "kinesis:GetShardIterator",
+                    "kinesis:GetRecords",
+                    "kinesis:ListShards",
+                ],
+                "Resource": streams,
+            },
+            {
+                "Sid": "WriteTheArchive",
+                "Effect": "Allow",
+                "Action": [
+                    "s3:AbortMultipartUpload",
+                    "s3:GetBucketLocation",
+                    "s3:GetObject",
+                    "s3:ListBucket",
+                    "s3:ListBucketMultipartUploads",
+                    "s3:PutObject",
+                ],
+                "Resource": [arn["archive"], f"{arn['archive']}/market-data/*", f"{arn['archive']}/errors/*"],
+            },
+            _key_statement("ReadTheFeedsKey", ["kms:Decrypt"], "kinesis", ctx),
+            _key_statement("WriteTheArchiveKey", ["kms:GenerateDataKey", "kms:Decrypt"], "s3", ctx),
+        ],
+    }
+    crawler_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadTheArchive",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:ListBucket"],
+                "Resource": [arn["archive"], f"{arn['archive']}/market-data/*"],
+            },
+            _key_statement("ReadTheArchiveKey", ["kms:Decrypt"], "s3", ctx),
+        ],
+    }
+    role_arn = f"arn:{part}:iam::{account}:role/{{}}"
+    roles = [
+        {
+            "name": ctx["delivery_role"],
+            "description": f"{ctx['name']}: Firehose delivers the market-data feeds to the archive",
+            "assume_role_policy": _service_trust("firehose.amazonaws.com", account),
+            "managed_policies": [],
+            "inline_policies": {"deliver": delivery_policy},
+        },
+        {
+            "name": ctx["crawler_role"],
+            "description": f"{ctx['name']}: Glue catalogues the archive",
+            "assume_role_policy": _service_trust("glue.amazonaws.com", account),
+            "managed_policies": [f"arn:{part}:iam::aws:policy/service-role/AWSGlueServiceRole"],
+            "inline_policies": {"read-archive": crawler_policy},
+        },
+    ]
+    deliveries = [
+        {
+            "name": f"{ctx['name']}-{feed}-archive",
+            "source_stream_arn": stream,
+            "role_arn": role_arn.format(ctx["delivery_role"]),
+            "bucket_arn": arn["archive"],
+            "prefix": f"market-data/feed={feed}/!{{timestamp:yyyy}}/!{{timestamp:MM}}/!{{timestamp:dd}}/",
+            "error_output_prefix": ERROR_PREFIX,
+            "buffering_size_mb": ctx["buffer_mb"],
+            "buffering_interval_s": ctx["buffer_seconds"],
+            "compression": "GZIP",
+            "kms_key_arn": key_arn,
+        }
+        for feed, stream in zip(ctx.get("feeds") or [], streams, strict=True)
+    ]
+    crawler = {
+        "name": f"{ctx['name']}-market-data",
+        "role_arn": role_arn.format(ctx["crawler_role"]),
+        "database": ctx["database"],
+        "s3_targets": [f"s3://{ctx['archive']}/market-data/"],
+        "schema_change_policy": {"update_behavior": "UPDATE_IN_DATABASE", "delete_behavior": "LOG"},
+    }
+    if ctx.get("crawler_schedule"):
+        crawler["schedule"] = ctx["crawler_schedule"]
+    return {
+        "buckets": buckets,
+        "roles": roles,
+        "delivery_streams": deliveries,
+        "glue_database": {"name": ctx["database"], "description": f"{ctx['name']}: the archived market data"},
+        "crawlers": [crawler],
+        "athena_workgroups": [
+            {
+                "name": ctx["workgroup"],
+                "description": f"{ctx['name']}: queries of the archive, results encrypted, scan limited",
+                "output_location": f"s3://{ctx['results']}/athena/",
+                "kms_key_arn": key_arn,
+                "bytes_scanned_cutoff": ctx["cutoff"],
+                "enforce_workgroup_configuration": True,
+                "publish_cloudwatch_metrics": True,
+            }
+        ],
+    }
+
+
 def data_plane_validation_errors(v):
     """Every problem with the data_plane role's inputs, each naming the variable and the environment."""
     env = v.get("trading_env")
@@ -196,7 +423,62 @@ def data_plane_validation_errors(v):
     feeds = _streams(v, err, name)
     _ledger(v, err)
     _access(v, err, feeds)
+    if v.get("data_plane_archive_enabled", True):
+        _archive(v, err)
     return errors
+
+
+# Firehose's buffering hints (botocore's model: SizeInMBs 1 to 128, IntervalInSeconds 0 to 900), Athena's
+# smallest per-query scan cutoff (BytesScannedCutoffPerQuery, 10000000), Glue's crawler schedule
+# (cron() of six fields, "Time-based schedules for jobs and crawlers").
+CRON_RE = re.compile(r"^cron\((\S+ ){5}\S+\)$")
+
+
+def _archive(v, err):
+    lock = v.get("data_plane_archive_object_lock") or {}
+    var = "data_plane_archive_object_lock"
+    periods = [k for k in ("days", "years") if lock.get(k) is not None]
+    if lock.get("mode") and len(periods) != 1:
+        err(var, f"mode {lock['mode']} takes one of days or years")
+    if periods and not lock.get("mode"):
+        err(var, "a retention period needs a mode (COMPLIANCE or GOVERNANCE)")
+    for period in periods:
+        if _int(lock[period]) is None or lock[period] < 1:
+            err(var, f"{period} {lock[period]!r} must be a positive whole number")
+    if is_production(v) and (lock.get("mode") != "COMPLIANCE" or not periods):
+        err(
+            var,
+            f"is {lock or '{}'}; production needs mode COMPLIANCE with a retention period (write-once books and "
+            "records, such as SEC 17a-4 asks for)",
+        )
+    glacier, deep = v.get("data_plane_archive_glacier_ir_days"), v.get("data_plane_archive_deep_archive_days")
+    if _int(glacier) is None or glacier < 0:
+        err("data_plane_archive_glacier_ir_days", f"{glacier!r} must be a whole number of days, 0 or more")
+    elif _int(deep) is None or deep <= glacier:
+        err(
+            "data_plane_archive_deep_archive_days",
+            f"{deep!r} must be later than data_plane_archive_glacier_ir_days ({glacier}): objects go to Glacier "
+            "Instant Retrieval first",
+        )
+    logs = v.get("data_plane_archive_access_logs_days")
+    if _int(logs) is None or logs < 1:
+        err("data_plane_archive_access_logs_days", f"{logs!r} must be a positive whole number of days")
+    for var, low, high in (("data_plane_archive_buffer_mb", 1, 128), ("data_plane_archive_buffer_seconds", 0, 900)):
+        value = v.get(var)
+        if _int(value) is None or not low <= value <= high:
+            err(var, f"{value!r} must be {low} to {high} (Firehose's buffering hints)")
+    cutoff = v.get("data_plane_athena_bytes_scanned_cutoff")
+    if _int(cutoff) is None or cutoff < 10000000:
+        err(
+            "data_plane_athena_bytes_scanned_cutoff",
+            f"{cutoff!r}: Athena takes a per-query limit of 10000000 bytes or more",
+        )
+    schedule = v.get("data_plane_archive_crawler_schedule")
+    if schedule is not None and (not isinstance(schedule, str) or not CRON_RE.match(schedule)):
+        err(
+            "data_plane_archive_crawler_schedule",
+            f"{schedule!r} must be a Glue cron expression of six fields, such as cron(15 2 * * ? *)",
+        )
 
 
 def _streams(v, err, name):
@@ -360,4 +642,5 @@ class FilterModule:
             "data_plane_access_policies": data_plane_access_policies,
             "data_plane_named": data_plane_named,
             "data_plane_consumer_arns": data_plane_consumer_arns,
+            "data_plane_archive": data_plane_archive,
         }

@@ -64,6 +64,9 @@ def platform_output_parameters(outputs: dict) -> dict:
         "data_tier/redis/auth_token_secret_arn": redis.get("auth_token_secret_arn"),
         "data_plane/ledger/table_arn": plane.get("ledger_table_arn"),
         "data_plane/ledger/stream_arn": plane.get("ledger_stream_arn"),
+        "data_plane/archive/bucket": plane.get("archive_bucket"),
+        "data_plane/archive/glue_database": plane.get("glue_database"),
+        "data_plane/archive/athena_workgroup": plane.get("athena_workgroup"),
         "compliance/alerts_topic_arn": compliance.get("alerts_topic_arn"),
         "compliance/dashboard": compliance.get("dashboard"),
     }

@@ -118,6 +118,12 @@ def check_prod_data_plane(aws):
     assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
     backups = dynamodb.describe_continuous_backups(TableName="trading-prod-ledger")["ContinuousBackupsDescription"]
     assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    # The books and records: write once for seven years, in COMPLIANCE mode.
+    lock = aws.client("s3").get_object_lock_configuration(Bucket="trading-prod-archive-123456789012")
+    retention = lock["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+    assert {k: v for k, v in retention.items() if v} == {"Mode": "COMPLIANCE", "Years": 7}  # moto adds Days: 0
+    names = aws.client("firehose").list_delivery_streams()["DeliveryStreamNames"]
+    assert sorted(names) == ["trading-prod-quotes-archive", "trading-prod-trades-archive"]
     # The ledger service writes the ledger and nothing else; the market-data service writes its feeds only.
     iam = aws.client("iam")
     ledger = iam.get_role_policy(RoleName="trading-prod-ledger", PolicyName="data-plane")["PolicyDocument"]
@@ -231,7 +237,14 @@ def test_a_shipped_environment_converges_re_runs_clean_plans_clean_and_tears_dow
         )
         # The ledger, a book of record with its deletion protection on, is kept and said to be.
         assert "the trade ledger trading-prod-ledger is kept" in " ".join(down_out.split())
-        kept |= snapshots | {data_key["Arn"], "arn:aws:dynamodb:us-east-1:123456789012:table/trading-prod-ledger"}
+        # So is the locked archive with its access logs, and the teardown says so.
+        assert "the archive trading-prod-archive-123456789012 (S3 Object Lock COMPLIANCE, 7 years)" in " ".join(
+            down_out.split()
+        )
+        archive = {f"{p}trading-prod-archive{s}-123456789012" for p in ("s3/", "arn:aws:s3:::") for s in ("", "-logs")}
+        kept |= (
+            snapshots | archive | {data_key["Arn"], "arn:aws:dynamodb:us-east-1:123456789012:table/trading-prod-ledger"}
+        )
         assert aws.client("s3").list_objects_v2(Bucket=bucket)["KeyCount"] == 1  # the history is kept
     assert left == kept
 

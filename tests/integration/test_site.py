@@ -72,6 +72,14 @@ def tagged_with_env(aws, env="local"):
     found |= {f"event-rule/{r['Name']}" for r in aws.client("events").list_rules()["Rules"]}
     # The tagging API of the local AWS does not list Kinesis streams (it lists DynamoDB tables).
     found |= {f"kinesis-stream/{n}" for n in aws.client("kinesis").list_streams()["StreamNames"]}
+    found |= {f"firehose/{n}" for n in aws.client("firehose").list_delivery_streams()["DeliveryStreamNames"]}
+    found |= {f"glue-database/{d['Name']}" for d in aws.client("glue").get_databases()["DatabaseList"]}
+    found |= {f"glue-crawler/{n}" for n in aws.client("glue").list_crawlers()["CrawlerNames"]}
+    found |= {
+        f"athena-workgroup/{w['Name']}"
+        for w in aws.client("athena").list_work_groups()["WorkGroups"]
+        if w["Name"] != "primary"  # every account has it
+    }
     found |= {
         f"budget/{b['BudgetName']}"
         for b in aws.client("budgets").describe_budgets(AccountId="123456789012").get("Budgets", [])

@@ -8,6 +8,7 @@ import yaml
 from ansible_collections.ninetynine.trading_infra.plugins.filter.compliance import compliance_alarms
 from ansible_collections.ninetynine.trading_infra.plugins.filter.data_plane import (
     data_plane_access_policies,
+    data_plane_archive,
     data_plane_consumer_arns,
     data_plane_stream_specs,
     data_plane_validation_errors,
@@ -383,3 +384,112 @@ def test_the_streams_and_the_ledger_are_alarmed_on_lag_throttles_and_system_erro
     assert {"PutItem", "Query", "TransactWriteItems"} <= {
         d["Value"] for m in stats for d in m["MetricStat"]["Metric"]["Dimensions"] if d["Name"] == "Operation"
     }
+
+
+ARCHIVE_CTX = dict(
+    CTX,
+    access_logs_days=365,
+    object_lock={"mode": "COMPLIANCE", "years": 7},
+    glacier_ir_days=90,
+    deep_archive_days=365,
+    buffer_mb=128,
+    buffer_seconds=900,
+    crawler_schedule="cron(15 2 * * ? *)",
+    cutoff=10737418240,
+    archive="trading-dev-archive-123456789012",
+    logs="trading-dev-archive-logs-123456789012",
+    results="trading-dev-athena-results-123456789012",
+    delivery_role="trading-dev-archive-delivery",
+    crawler_role="trading-dev-archive-crawler",
+    database="trading_dev_market_data",
+    workgroup="trading-dev-analytics",
+)
+
+
+def test_the_archive_is_locked_tiered_encrypted_tls_only_and_logged_and_each_feed_is_delivered_by_date():
+    archive = data_plane_archive(ARCHIVE_CTX)
+    logs, bucket, results = archive["buckets"]
+    # The logs bucket first: the archive's logging names it, and S3 checks that it exists.
+    assert logs["name"] == "trading-dev-archive-logs-123456789012" and "object_lock" not in logs
+    delivery = logs["policy"]["Statement"][0]
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert delivery["Condition"]["ArnLike"] == {"aws:SourceArn": "arn:aws:s3:::trading-dev-archive-123456789012"}
+    assert bucket["object_lock"] == {"mode": "COMPLIANCE", "years": 7} and bucket["versioning"] is True
+    assert bucket["encryption"] == "aws:kms"
+    assert bucket["encryption_key_id"] == "arn:aws:kms:us-east-1:123456789012:alias/trading-dev-data"
+    assert [t["storage_class"] for t in bucket["lifecycle_rules"][0]["transitions"]] == ["GLACIER_IR", "DEEP_ARCHIVE"]
+    assert bucket["logging"]["target_bucket"] == logs["name"]
+    for one in archive["buckets"]:
+        assert all(one["public_access"].values()) and len(one["public_access"]) == 4
+        deny = one["policy"]["Statement"][-1]
+        assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert results["lifecycle_rules"][0]["expiration_days"] == 30
+    quotes, trades = archive["delivery_streams"]
+    assert quotes["name"] == "trading-dev-quotes-archive"
+    assert quotes["source_stream_arn"] == "arn:aws:kinesis:us-east-1:123456789012:stream/trading-dev-quotes"
+    assert quotes["prefix"] == "market-data/feed=quotes/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/"
+    assert "!{firehose:error-output-type}" in quotes["error_output_prefix"]
+    assert (quotes["buffering_size_mb"], quotes["buffering_interval_s"]) == (128, 900)
+    assert trades["prefix"].startswith("market-data/feed=trades/")
+    role, crawler_role = archive["roles"]
+    assert role["assume_role_policy"]["Statement"][0]["Principal"] == {"Service": "firehose.amazonaws.com"}
+    assert role["assume_role_policy"]["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"}
+    }
+    reads = role["inline_policies"]["deliver"]["Statement"][0]
+    assert reads["Resource"] == [quotes["source_stream_arn"], trades["source_stream_arn"]]
+    writes = role["inline_policies"]["deliver"]["Statement"][1]
+    assert (
+        "s3:DeleteObject" not in writes["Action"]
+        and f"arn:aws:s3:::{ARCHIVE_CTX['archive']}/market-data/*" in writes["Resource"]
+    )
+    assert crawler_role["assume_role_policy"]["Statement"][0]["Principal"] == {"Service": "glue.amazonaws.com"}
+    [crawler] = archive["crawlers"]
+    assert crawler["s3_targets"] == ["s3://trading-dev-archive-123456789012/market-data/"]
+    assert crawler["database"] == archive["glue_database"]["name"] == "trading_dev_market_data"
+    [workgroup] = archive["athena_workgroups"]
+    assert workgroup["output_location"] == "s3://trading-dev-athena-results-123456789012/athena/"
+    assert workgroup["enforce_workgroup_configuration"] is True and workgroup["bytes_scanned_cutoff"] == 10737418240
+    # Without a schedule the crawler runs on demand only.
+    assert "schedule" not in data_plane_archive(dict(ARCHIVE_CTX, crawler_schedule=None))["crawlers"][0]
+
+
+@pytest.mark.parametrize(
+    ("env", "overrides", "fragment"),
+    [
+        (
+            "dev",
+            {"data_plane_archive_object_lock": {"mode": "GOVERNANCE"}},
+            "mode GOVERNANCE takes one of days or years",
+        ),
+        ("dev", {"data_plane_archive_object_lock": {"days": 30}}, "a retention period needs a mode"),
+        ("dev", {"data_plane_archive_object_lock": {"mode": "COMPLIANCE", "days": 0}}, "days 0 must be a positive"),
+        (
+            "prod",
+            {"data_plane_archive_object_lock": {"mode": "GOVERNANCE", "years": 7}},
+            "data_plane_archive_object_lock in environment 'prod': is {'mode': 'GOVERNANCE', 'years': 7}; production "
+            "needs mode COMPLIANCE",
+        ),
+        ("prod", {"data_plane_archive_object_lock": {}}, "production needs mode COMPLIANCE with a retention period"),
+        (
+            "dev",
+            {"data_plane_archive_deep_archive_days": 90},
+            "data_plane_archive_deep_archive_days in environment 'dev': 90 must be later than",
+        ),
+        ("dev", {"data_plane_archive_buffer_mb": 129}, "129 must be 1 to 128 (Firehose's buffering hints)"),
+        ("dev", {"data_plane_archive_buffer_seconds": 901}, "901 must be 0 to 900"),
+        ("dev", {"data_plane_athena_bytes_scanned_cutoff": 9999999}, "Athena takes a per-query limit of 10000000"),
+        ("dev", {"data_plane_archive_crawler_schedule": "daily"}, "'daily' must be a Glue cron expression"),
+    ],
+)
+def test_the_archives_bad_inputs_are_named_with_their_environment(env, overrides, fragment):
+    shipped = yaml.safe_load((REPO / "inventories" / env / "group_vars" / "all" / "data_plane.yml").read_text())
+    errors = data_plane_validation_errors(inputs(env, **dict(shipped, **overrides)))
+    assert any(fragment in e for e in errors), errors
+    # The archive off, none of its inputs is read.
+    assert not any(
+        "archive" in e
+        for e in data_plane_validation_errors(
+            inputs(env, **dict(shipped, **overrides, data_plane_archive_enabled=False))
+        )
+    )
